@@ -1,0 +1,3 @@
+from mendline.cli import main
+
+main()

@@ -1,0 +1,53 @@
+"""Questions in therapist turns: where they are and whether they invite elaboration.
+
+One source for this rule: engagement metrics count open vs closed questions with it, and the
+marker detector uses it to decide whether a short reply was a reply to an invitation to say
+more ("How was that for you?") or to a factual question ("When was that?").
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["question_sentences", "is_open_question", "is_question_turn"]
+
+_SENTENCE = re.compile(r"[^.?!…]*[?]+|[^.?!…]+[.!…]*", re.UNICODE)
+
+# Openers that invite the client to elaborate. "Tell me", "say more" and "I wonder" are
+# requests phrased without a question mark; they count when they end in "?" or stand alone.
+_OPEN_START = re.compile(
+    r"^\s*(?:(?:and|so|but|um|uh|okay|ok|well|mm|hmm|yeah)[,\s]+)*"
+    r"(?:what|how|why|in what way|tell me|say more|can you (?:say|tell|talk|describe|help me)|"
+    r"could you (?:say|tell|talk|describe|help me)|would you (?:say|tell|talk|describe)|"
+    r"what's|whats|how's|hows|describe|walk me through|i wonder|i'm wondering|im wondering|"
+    r"help me understand)\b",
+    re.IGNORECASE,
+)
+# Closed questions that are really invitations ("Do you want to say more about that?").
+_OPEN_CLOSED_FORM = re.compile(
+    r"\b(?:say more|tell me more|talk (?:more )?about|what (?:that|it) was like|"
+    r"how (?:that|it) felt|what (?:comes up|happens for you)|more about)\b",
+    re.IGNORECASE,
+)
+# Factual closed questions: when, where, who, how many/much/long/often.
+_FACTUAL = re.compile(
+    r"^\s*(?:(?:and|so|but|um|uh|okay|ok|well)[,\s]+)*"
+    r"(?:when|where|who|which|how (?:many|much|long|often|old|far))\b",
+    re.IGNORECASE,
+)
+
+
+def question_sentences(text: str) -> list[str]:
+    """The sentences of ``text`` that end in a question mark."""
+    return [s.strip() for s in _SENTENCE.findall(text) if s.strip().endswith("?")]
+
+
+def is_open_question(sentence: str) -> bool:
+    """True when the question invites elaboration rather than a fact or a yes/no."""
+    if _FACTUAL.match(sentence):
+        return False
+    return bool(_OPEN_START.match(sentence) or _OPEN_CLOSED_FORM.search(sentence))
+
+
+def is_question_turn(text: str) -> bool:
+    return bool(question_sentences(text))

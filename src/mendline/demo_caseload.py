@@ -1,0 +1,77 @@
+"""Load the bundled synthetic caseload (``mendline/demo``) into a store.
+
+Every person and event in it is invented (see ``mendline/demo/README.md``). Loading goes through
+the same ``import_file`` path as a real import, so the demo shows exactly what a clinician's own
+files would.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any
+
+from mendline.importing import ImportOutcome, import_file
+from mendline.store import Store, repository
+from mendline.transcript import Role
+
+__all__ = ["DemoSummary", "demo_manifest", "load_demo"]
+
+
+@dataclass
+class DemoSummary:
+    clients: dict[str, list[ImportOutcome]] = field(default_factory=dict)
+    attendance: int = 0
+    measures: int = 0
+
+    def lines(self) -> list[str]:
+        out = ["Loaded the demo caseload (all people and events are invented):"]
+        for code, outcomes in self.clients.items():
+            new = sum(o.created for o in outcomes)
+            markers = sum(o.markers for o in outcomes)
+            out.append(
+                f"  {code}: {len(outcomes)} sessions ({new} new), {markers} possible markers"
+            )
+        out.append(f"  {self.attendance} attendance records, {self.measures} self-report forms")
+        return out
+
+
+def demo_manifest() -> dict[str, Any]:
+    text = resources.files("mendline.demo").joinpath("manifest.json").read_text("utf-8")
+    return json.loads(text)
+
+
+def load_demo(store: Store, clinician: str) -> DemoSummary:
+    """Import every demo session, attendance record and form; safe to run twice."""
+    manifest = demo_manifest()
+    base = resources.files("mendline.demo")
+    summary = DemoSummary()
+    for c in manifest["clients"]:
+        code = c["code"]
+        repository.get_or_create_client(
+            store, clinician, code, display_name=c.get("display_name"), settings=c.get("settings")
+        )
+        outcomes = []
+        for s in c["sessions"]:
+            with resources.as_file(base.joinpath(s["file"])) as path:
+                outcomes.append(
+                    import_file(
+                        store,
+                        path,
+                        clinician=clinician,
+                        client_code=code,
+                        number=s["number"],
+                        date=dt.date.fromisoformat(s["date"]),
+                        roles={label: Role(role) for label, role in s["roles"].items()},
+                    )
+                )
+        summary.clients[code] = outcomes
+        summary.attendance += repository.replace_attendance(
+            store, clinician, code, c.get("attendance", []), source="demo"
+        )
+        summary.measures += repository.replace_measures(
+            store, clinician, code, c.get("measures", []), source="demo"
+        )
+    return summary

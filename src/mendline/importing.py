@@ -1,0 +1,205 @@
+"""Reading a transcript file, analysing it and storing it: the one path every front end uses.
+
+The CLI's ``import`` and ``demo`` commands and the web upload all call ``import_file``, so a
+session imported from any of them has the same roles, the same analysis and the same rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from mendline.analysis.session import SessionContext, analyze_session
+from mendline.errors import MendlineError, RolesUnresolved
+from mendline.ingest import read_transcript
+from mendline.ingest.roles import ROLE_CONFIDENCE_THRESHOLD, speaker_samples
+from mendline.stage import StageSettings
+from mendline.store import Store, repository
+from mendline.transcript import Role, RoleSource, Transcript
+
+__all__ = [
+    "ImportOutcome",
+    "resolve_roles",
+    "read_with_roles",
+    "import_file",
+    "import_files",
+    "transcript_files",
+]
+
+log = logging.getLogger(__name__)
+
+TRANSCRIPT_SUFFIXES = frozenset({".vtt", ".srt", ".txt", ".json", ".jsonl", ".docx"})
+
+
+@dataclass(frozen=True, slots=True)
+class ImportOutcome:
+    path: str
+    client: str
+    number: int | None
+    created: bool  # False when the same file was already stored for this client
+    markers: int
+    error: str | None = None
+
+
+def explicit_roles(
+    therapist: Iterable[str] = (), clients: Iterable[str] = ()
+) -> dict[str, Role]:
+    roles = {name: Role.THERAPIST for name in therapist}
+    roles.update({name: Role.CLIENT for name in clients})
+    return roles
+
+
+def resolve_roles(transcript: Transcript) -> Transcript:
+    """Stop, with each speaker and a sample line, when roles are too uncertain to analyse.
+
+    A wrong therapist/client assignment would turn every finding upside down, so below the
+    threshold Mendline asks rather than guesses.
+    """
+    if transcript.role_confidence >= ROLE_CONFIDENCE_THRESHOLD:
+        return transcript
+    raise RolesUnresolved(
+        transcript.source,
+        "cannot tell for sure who is the therapist and who is the client; "
+        "name them with --therapist NAME and --client NAME",
+        speaker_samples(transcript),
+    )
+
+
+def read_with_roles(
+    path: str | os.PathLike[str],
+    roles: Mapping[str, Role] | None = None,
+    saved_roles: Mapping[str, Role] | None = None,
+) -> Transcript:
+    transcript = read_transcript(path, roles=roles or None, saved_roles=saved_roles or None)
+    unknown = set(roles or ()) - {s.label for s in transcript.speakers}
+    if unknown:
+        known = ", ".join(repr(s.label) for s in transcript.speakers)
+        raise RolesUnresolved(
+            transcript.source,
+            f"no speaker called {', '.join(repr(u) for u in sorted(unknown))} in this "
+            f"transcript; the speakers are {known}",
+            speaker_samples(transcript),
+        )
+    return resolve_roles(transcript)
+
+
+def import_file(
+    store: Store,
+    path: str | os.PathLike[str],
+    *,
+    clinician: str,
+    client_code: str,
+    number: int | None = None,
+    date: dt.date | None = None,
+    roles: Mapping[str, Role] | None = None,
+) -> ImportOutcome:
+    """Read, analyse and store one transcript in one transaction."""
+    saved = repository.load_speaker_mapping(store, clinician)
+    transcript = read_with_roles(path, roles, saved)
+    settings = repository.stage_settings(store, clinician, client_code)
+    analysis = analyze_session(
+        transcript,
+        SessionContext(
+            client=client_code,
+            number=number,
+            date=date,
+            stage_settings=settings or StageSettings(),
+        ),
+    )
+    result = repository.import_session(
+        store,
+        clinician=clinician,
+        client_code=client_code,
+        transcript=transcript,
+        analysis=analysis,
+        number=number,
+        date=date,
+    )
+    confirmed = {
+        s.label: s.role for s in transcript.speakers if s.source is RoleSource.EXPLICIT
+    }
+    if confirmed:
+        repository.save_speaker_mapping(store, clinician, confirmed)
+    log.info("imported session %s for a client (created=%s)", result.number, result.created)
+    return ImportOutcome(
+        path=str(path),
+        client=client_code,
+        number=result.number,
+        created=result.created,
+        markers=len(analysis.markers),
+    )
+
+
+def transcript_files(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
+    """Expand folders to the transcript files inside them, sorted by name."""
+    out: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            out.extend(
+                sorted(f for f in p.iterdir() if f.suffix.lower() in TRANSCRIPT_SUFFIXES)
+            )
+        else:
+            out.append(p)
+    return out
+
+
+def import_files(
+    store: Store,
+    paths: Iterable[str | os.PathLike[str]],
+    *,
+    clinician: str,
+    client_code: str,
+    dates: Mapping[Path, dt.date] | None = None,
+    roles: Mapping[str, Role] | None = None,
+    progress: Callable[[Path], None] | None = None,
+) -> list[ImportOutcome]:
+    """Import several files, each in its own transaction, numbered in date order.
+
+    One bad file is reported in its outcome and the others still import.
+    """
+    files = transcript_files(paths)
+    dates = dict(dates or {})
+    for f in files:
+        dates.setdefault(f, _name_date(f))
+    files.sort(key=lambda f: (dates[f] or _modified_date(f), f.name))
+    outcomes = []
+    for f in files:
+        try:
+            outcomes.append(
+                import_file(
+                    store,
+                    f,
+                    clinician=clinician,
+                    client_code=client_code,
+                    date=dates.get(f),
+                    roles=roles,
+                )
+            )
+        except MendlineError as exc:
+            outcomes.append(ImportOutcome(str(f), client_code, None, False, 0, str(exc)))
+        if progress:
+            progress(f)
+    return outcomes
+
+
+def _name_date(path: Path) -> dt.date | None:
+    """A date written in the file name (2026-03-04 or 20260304), as exporters often do."""
+    m = re.search(r"(20\d\d)-?(\d\d)-?(\d\d)", path.name)
+    if m:
+        try:
+            return dt.date(int(m[1]), int(m[2]), int(m[3]))
+        except ValueError:
+            return None
+    return None
+
+
+def _modified_date(path: Path) -> dt.date:
+    try:
+        return dt.date.fromtimestamp(path.stat().st_mtime)
+    except OSError:  # reported as an ingest error when the file is read
+        return dt.date.max
