@@ -67,10 +67,14 @@ def _clinician(name: str | None) -> str:
     return name or getpass.getuser() or "local"
 
 
-def _open(db: str | None):  # noqa: ANN202 - Store is imported lazily to keep --help fast
-    from mendline.store import open_store
+def _open(db: str | None, clinician: str | None = None):  # noqa: ANN202 - lazy import
+    """Open the store; with a clinician, make sure this local user has an account."""
+    from mendline.store import get_or_create_clinician, open_store
 
-    return open_store(db)
+    store = open_store(db)
+    if clinician is not None:
+        get_or_create_clinician(store, clinician)
+    return store
 
 
 def _print_json(data: Any) -> None:
@@ -226,15 +230,30 @@ def import_(
 @app.command()
 def clients(as_json: JsonOption = False, db: DbOption = None, clinician: ClinicianOption = None):
     """List your clients."""
-    from mendline.store import repository
+    from mendline import store as repository
 
-    rows = repository.list_clients(_open(db), _clinician(clinician))
+    who = _clinician(clinician)
+    st = _open(db, who)
+    rows = []
+    for c in repository.list_clients(st, who):
+        sessions = repository.list_sessions(st, clinician=who, client_code=c.code)
+        dates = [s.date for s in sessions if s.date]
+        rows.append(
+            {
+                "client": c.code,
+                "display_name": c.display_name,
+                "sessions": len(sessions),
+                "last_session": max(dates).isoformat() if dates else None,
+            }
+        )
     if as_json:
-        _print_json([r.__dict__ if hasattr(r, "__dict__") else r for r in map(_plain, rows)])
+        _print_json(rows)
         return
+    if not rows:
+        _err("No clients yet. Import a transcript with: mendline import FILE --client CODE")
     _table(
-        [(r.code, r.sessions, r.last_date or "") for r in rows],
-        ["client", "sessions", "last session"],
+        [(r["client"], r["display_name"], r["sessions"], r["last_session"]) for r in rows],
+        ["client", "name", "sessions", "last session"],
     )
 
 
@@ -246,15 +265,19 @@ def sessions(
     clinician: ClinicianOption = None,
 ) -> None:
     """List a client's sessions."""
-    from mendline.store import repository
+    from mendline import store as repository
+    from mendline.presentation import clock
 
-    rows = repository.list_sessions(_open(db), _clinician(clinician), client_code)
+    who = _clinician(clinician)
+    st = _open(db, who)
+    repository.get_client(st, clinician=who, code=client_code)  # NotFound names the code
+    rows = repository.list_sessions(st, clinician=who, client_code=client_code)
     if as_json:
         _print_json([_plain(r) for r in rows])
         return
     _table(
-        [(r.number, r.date or "", r.format, r.markers) for r in rows],
-        ["session", "date", "format", "markers"],
+        [(r.number, r.date, r.format, r.language, clock(r.duration_s)) for r in rows],
+        ["session", "date", "format", "language", "length"],
     )
 
 
@@ -267,15 +290,19 @@ def show(
     clinician: ClinicianOption = None,
 ) -> None:
     """Show one stored session's analysis."""
+    from mendline import store as repository
     from mendline.analysis.result import SessionAnalysis
     from mendline.presentation import render_analysis_text
-    from mendline.store import repository
 
-    stored = repository.get_session(_open(db), _clinician(clinician), client_code, number)
+    stored = repository.get_session(
+        _open(db), clinician=_clinician(clinician), client_code=client_code, number=number
+    )
+    if stored.analysis_json is None:
+        raise MendlineError(f"session {number} of {client_code} has no stored analysis")
     if as_json:
-        _print_json(stored.analysis)
+        _print_json(stored.analysis_json)
         return
-    typer.echo(render_analysis_text(SessionAnalysis.model_validate(stored.analysis)))
+    typer.echo(render_analysis_text(SessionAnalysis.model_validate(stored.analysis_json)))
 
 
 @app.command()

@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
+from mendline import store as repository
 from mendline.importing import ImportOutcome, import_file
-from mendline.store import Store, repository
+from mendline.store import Store
 from mendline.transcript import Role
 
 __all__ = ["DemoSummary", "demo_manifest", "load_demo"]
@@ -50,9 +51,15 @@ def load_demo(store: Store, clinician: str) -> DemoSummary:
     summary = DemoSummary()
     for c in manifest["clients"]:
         code = c["code"]
+        repository.get_or_create_clinician(store, clinician)
         repository.get_or_create_client(
-            store, clinician, code, display_name=c.get("display_name"), settings=c.get("settings")
+            store,
+            clinician=clinician,
+            code=code,
+            display_name=c.get("display_name"),
+            settings={k: v for k, v in c.get("settings", {}).items() if v is not None},
         )
+        first_load = not repository.list_sessions(store, clinician=clinician, client_code=code)
         outcomes = []
         for s in c["sessions"]:
             with resources.as_file(base.joinpath(s["file"])) as path:
@@ -68,10 +75,28 @@ def load_demo(store: Store, clinician: str) -> DemoSummary:
                     )
                 )
         summary.clients[code] = outcomes
-        summary.attendance += repository.replace_attendance(
-            store, clinician, code, c.get("attendance", []), source="demo"
-        )
-        summary.measures += repository.replace_measures(
-            store, clinician, code, c.get("measures", []), source="demo"
-        )
+        for a in c.get("attendance", []):  # one record per day: loading twice changes nothing
+            repository.add_attendance(
+                store,
+                clinician=clinician,
+                client_code=code,
+                date=dt.date.fromisoformat(a["date"]),
+                status=a["status"],
+                minutes_late=a.get("minutes_late"),
+                source="demo",
+            )
+            summary.attendance += 1
+        if first_load:
+            for m in c.get("measures", []):
+                repository.add_measure(
+                    store,
+                    clinician=clinician,
+                    client_code=code,
+                    instrument=m["instrument"],
+                    date=dt.date.fromisoformat(m["date"]),
+                    items=m["items"],
+                    scale=str(m["scale"]) if m.get("scale") else None,
+                    session_number=m.get("session"),
+                )
+                summary.measures += 1
     return summary

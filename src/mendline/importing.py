@@ -14,12 +14,13 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from mendline import store as repository
 from mendline.analysis.session import SessionContext, analyze_session
 from mendline.errors import MendlineError, RolesUnresolved
 from mendline.ingest import read_transcript
 from mendline.ingest.roles import ROLE_CONFIDENCE_THRESHOLD, speaker_samples
-from mendline.stage import StageSettings
-from mendline.store import Store, repository
+from mendline.stage import stage_settings_from
+from mendline.store import Store
 from mendline.transcript import Role, RoleSource, Transcript
 
 __all__ = [
@@ -46,9 +47,7 @@ class ImportOutcome:
     error: str | None = None
 
 
-def explicit_roles(
-    therapist: Iterable[str] = (), clients: Iterable[str] = ()
-) -> dict[str, Role]:
+def explicit_roles(therapist: Iterable[str] = (), clients: Iterable[str] = ()) -> dict[str, Role]:
     roles = {name: Role.THERAPIST for name in therapist}
     roles.update({name: Role.CLIENT for name in clients})
     return roles
@@ -99,16 +98,23 @@ def import_file(
     roles: Mapping[str, Role] | None = None,
 ) -> ImportOutcome:
     """Read, analyse and store one transcript in one transaction."""
+    repository.get_or_create_clinician(store, clinician)
     saved = repository.load_speaker_mapping(store, clinician)
     transcript = read_with_roles(path, roles, saved)
-    settings = repository.stage_settings(store, clinician, client_code)
+    client = repository.get_or_create_client(store, clinician=clinician, code=client_code)
+    if number is None:  # the next free number, so the analysis knows the stage
+        taken = [
+            s.number
+            for s in repository.list_sessions(store, clinician=clinician, client_code=client_code)
+        ]
+        number = max(taken, default=0) + 1
     analysis = analyze_session(
         transcript,
         SessionContext(
             client=client_code,
             number=number,
             date=date,
-            stage_settings=settings or StageSettings(),
+            stage_settings=stage_settings_from(client.settings),
         ),
     )
     result = repository.import_session(
@@ -120,16 +126,14 @@ def import_file(
         number=number,
         date=date,
     )
-    confirmed = {
-        s.label: s.role for s in transcript.speakers if s.source is RoleSource.EXPLICIT
-    }
+    confirmed = {s.label: s.role for s in transcript.speakers if s.source is RoleSource.EXPLICIT}
     if confirmed:
         repository.save_speaker_mapping(store, clinician, confirmed)
-    log.info("imported session %s for a client (created=%s)", result.number, result.created)
+    log.info("imported session %s (created=%s)", result.session.number, result.created)
     return ImportOutcome(
         path=str(path),
         client=client_code,
-        number=result.number,
+        number=result.session.number,
         created=result.created,
         markers=len(analysis.markers),
     )
@@ -140,9 +144,7 @@ def transcript_files(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
     out: list[Path] = []
     for p in map(Path, paths):
         if p.is_dir():
-            out.extend(
-                sorted(f for f in p.iterdir() if f.suffix.lower() in TRANSCRIPT_SUFFIXES)
-            )
+            out.extend(sorted(f for f in p.iterdir() if f.suffix.lower() in TRANSCRIPT_SUFFIXES))
         else:
             out.append(p)
     return out

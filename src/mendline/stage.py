@@ -8,11 +8,13 @@ may be 8 sessions, psychodynamic work open-ended).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from mendline.vocabulary import Stage
 
-__all__ = ["StageSettings", "stage_for"]
+__all__ = ["StageSettings", "stage_for", "stage_settings_from"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,3 +46,19 @@ def stage_for(number: int, settings: StageSettings | None = None) -> Stage:
     if number <= s.middle_until:
         return Stage.MIDDLE
     return Stage.LATE
+
+
+def stage_settings_from(settings: Mapping[str, Any] | None) -> StageSettings:
+    """Stage settings from a client's stored settings.
+
+    Stored keys: ``planned_sessions``, ``termination_from`` and ``stage_boundaries``
+    (``{"middle": 5, "late": 13}``: the first session of each later phase).
+    """
+    s = dict(settings or {})
+    bounds = s.get("stage_boundaries") or {}
+    return StageSettings(
+        early_until=int(bounds.get("middle", 5)) - 1,
+        middle_until=int(bounds.get("late", 13)) - 1,
+        planned_sessions=s.get("planned_sessions"),
+        termination_from=s.get("termination_from"),
+    )

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from mendline import __version__
 from mendline.analysis.engagement import measure_engagement
-from mendline.analysis.markers import DETECTOR_NAME, detect_markers
+from mendline.analysis.markers import DEFAULT_DETECTOR, detect_markers
 from mendline.analysis.result import (
     AnnotationOut,
     SessionAnalysis,
@@ -76,7 +76,7 @@ def analyze_session(
     stage = stage_for(ctx.number, ctx.stage_settings).value if ctx.number else None
     return SessionAnalysis(
         analyzer_version=ANALYZER_VERSION,
-        detectors=[DETECTOR_NAME],
+        detectors=[DEFAULT_DETECTOR],
         session=SessionInfo(
             client=ctx.client,
             number=ctx.number,

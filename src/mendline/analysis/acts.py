@@ -1,0 +1,517 @@
+"""What the therapist's previous turn did, and what the client's reply looks like.
+
+"Context decides" (3RS boundary rules; Eubanks, Muran & Safran, 2015): a three-word reply is
+a minimal response after "How did that feel?" and a full answer after "When was that?". This
+module turns a therapist turn into a small set of *acts* (open, closed, feeling or
+relationship question; suggestion; interpretation; reflection; explanation) and a client turn
+into plain features (words, hedges, "I don't know", negation, reported speech, "you" addressed
+to the therapist, affect words, topic overlap, latency, annotations). Everything here is a
+pure function of text and timing; the marker detector combines it.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+from dataclasses import dataclass, field
+from enum import StrEnum
+from functools import lru_cache
+
+from mendline.analysis.questions import is_open_question, question_sentences
+from mendline.ingest.annotations import find_annotations
+from mendline.transcript import (
+    Annotation,
+    AnnotationKind,
+    Role,
+    Transcript,
+    Utterance,
+    count_words,
+)
+
+__all__ = [
+    "Act",
+    "TherapistAct",
+    "ClientFeatures",
+    "classify_therapist_turn",
+    "reported_spans",
+    "addressed_you",
+    "content_words",
+    "client_features",
+    "previous_therapist",
+    "open_reply_baselines",
+    "DEFAULT_OPEN_REPLY_WORDS",
+    "STYLE",
+]
+
+
+class Act(StrEnum):
+    OPEN_QUESTION = "open_question"
+    CLOSED_QUESTION = "closed_question"
+    FEELING_QUESTION = "feeling_question"
+    RELATIONSHIP_QUESTION = "relationship_question"
+    SUGGESTION = "suggestion"
+    INTERPRETATION = "interpretation"
+    REFLECTION = "reflection"
+    EXPLANATION = "explanation"
+    OTHER = "other"
+
+
+# Without any earlier replies to go on, assume a client answers an open question in about
+# this many words. A deliberately modest figure (in-house assumption, not a published norm):
+# it only scales confidence, and the client's own baseline replaces it once there is one.
+DEFAULT_OPEN_REPLY_WORDS = 12.0
+
+_I = re.IGNORECASE
+_FEELING = re.compile(
+    r"\b(?:feel|feeling|feelings|felt|emotion\w*|upset|sad|angry|hurt|scared|afraid|"
+    r"what (?:was|is) (?:that|it) like|how (?:did|does|do|was|is) (?:that|it|this) "
+    r"(?:land|sit|hit|affect)|what comes up|inside you|in your body)\b",
+    _I,
+)
+_RELATIONSHIP = re.compile(
+    r"\b(?:between us|between you and me|with me (?:right )?(?:now|here|today)|in here with me|"
+    r"(?:something|anything|what) i (?:just )?said|how (?:is|was|are) (?:this|our|it) "
+    r"(?:going|working|feeling)? ?(?:for you )?(?:with me|in here|between us|sessions?)|"
+    r"how (?:was|is) (?:it|that) (?:for you )?(?:to )?talk(?:ing)? (?:with|to) me|"
+    r"(?:talking|talk|being|sitting|here) with me|with me right now|"
+    r"our work|working together|what just happened|how we(?:'re| are) doing|"
+    r"my (?:question|suggestion|comment)|(?:when|what) i (?:said|asked|suggested))\b",
+    _I,
+)
+_SUGGEST_STRONG = re.compile(
+    r"\b(?:what if you|how about|i(?:'d| would) (?:like|suggest|invite|encourage) you|"
+    r"i suggest|let's|let us|could you try|would you (?:be willing|try|consider)|"
+    r"you (?:could|might) try|for homework|this week,? (?:i'?d|could|would|try))\b", _I)
+_SUGGESTION = re.compile(
+    r"\b(?:what if you|how about|i(?:'d| would) (?:like|suggest|invite|encourage) you|"
+    r"i suggest|let's|let us|could you try|would you (?:be willing|try|consider)|try (?:to|and)|"
+    r"homework|worksheet|exercise|practi[cs]e|this week|before next|thought record|journal|"
+    r"log|diary|breathing|role[- ]?play|experiment|plan (?:is|for)|you (?:could|might) try)\b",
+    _I,
+)
+_INTERPRETATION = re.compile(
+    r"\b(?:i wonder (?:if|whether)|i'm wondering (?:if|whether)|perhaps|maybe (?:part of|this|that"
+    r"|it|you)|part of you|reminds me of|pattern|the way you|as if|almost like|could it be|"
+    r"seems (?:like|as though|to me)|is it possible|i notice|i'm noticing|there's a sense)\b",
+    _I,
+)
+_REFLECTION = re.compile(
+    r"^\s*(?:(?:so|and|okay|ok|mm|yeah)[,\s]+)*(?:it sounds like|sounds like|so you|you(?:'re| are)"
+    r" (?:feeling|saying|telling|describing)|you feel|you felt|what i(?:'m| am) hearing|i hear|"
+    r"it seems|you've been|it's like|that sounds|you're)\b",
+    _I,
+)
+_EXPLANATION = re.compile(
+    r"\b(?:the idea (?:is|here)|what we know|research|studies|this is called|the way (?:this|it)"
+    r" works|the reason|often when people|a lot of people|many people|our brains?|the body|"
+    r"nervous system|the model|in cbt|what happens is|basically|for example|it helps to|"
+    r"tends? to)\b",
+    _I,
+)
+_INVITE_NO_QMARK = re.compile(
+    r"(?:^|[.!?…]\s+|,\s*)(?:(?:so|and|okay|ok|but)[,\s]+)*"
+    r"(?:tell me|say (?:a (?:bit|little) )?more|"
+    r"talk (?:to me )?about|describe|walk me through|help me understand|i'?m curious|"
+    r"i wonder (?:what|how|whether you|about)|i'?m wondering (?:what|how|about)|"
+    r"i'?d (?:really )?(?:like|love) to (?:hear|know|understand)|i'?m interested in)\b",
+    _I,
+)
+# A wh-word opening any clause of the question: "Partner B, what do you make of that?"
+_WH_CLAUSE = re.compile(r"(?:^|[,;:—–-]\s*|\b(?:and|so|but)\s+)(?:what|how|why|in what way)\b"
+                        r"(?!\s+(?:many|much|long|often|old|far|time|day)\b)", _I)
+# "On a scale of 0 to 10, how ...?" asks for a number, however it starts.
+_SCALING = re.compile(r"\b(?:scale|out of (?:ten|10|five|5)|rate (?:it|your|that))\b", _I)
+# Dates, times and numbers: a question about them asks for a fact.
+_FACTUAL_WORDS = re.compile(
+    r"\b(?:when|where|who|which|what (?:time|day|date|year)|how (?:many|much|long|often|old|far)|"
+    r"is that right|right\?|correct|\d+|monday|tuesday|wednesday|thursday|friday|saturday|"
+    r"sunday|january|february|march|april|may|june|july|august|september|october|november|"
+    r"december|yesterday|tomorrow|last (?:week|night|time)|next (?:week|time))\b", _I)
+
+
+_PROGRESS_Q = re.compile(
+    r"\b(?:where we'?ve got|how (?:is|are) (?:this|therapy|our sessions|things|the \w+) "
+    r"(?:going|working)|progress|so far|since we started|how (?:are|have) you (?:finding|been "
+    r"finding)|review|look(?:ing)? back|not seeing the change|changed)\b", _I)
+# What a turn is about, for "objects to X" markers: the task, the frame, or progress.
+TASK_WORDS = re.compile(
+    r"\b(?:worksheets?|homework|exercises?|forms?|diary|diaries|journal\w*|logs?|"
+    r"thought records?|records?|breathing|role[- ]?plays?|techniques?|skills?|scales?|"
+    r"scheduling|acronyms?|pros and cons|mindfulness|meditation|tasks?|assignments?|"
+    r"questionnaires?|charts?|handouts?|sheets?|chair|modules?|practi[cs]e|practising|"
+    r"practicing|genogram|thermometer|visuali[sz]\w+|imagine|experiment|rate|rating|"
+    r"exposure|plan|steps|tools?|apps?|activity|activities|the \w+ (?:thing|bit|stuff))\b", _I)
+FRAME_WORDS = re.compile(
+    r"\b(?:sessions?|fees?|pay|paying|paid|cost|costs|price|money|insurance|bill\w*|charged?|"
+    r"cancel\w*|reschedul\w*|appointments?|minutes|hour|weeks|away|holiday|time'?s up|finish|"
+    r"end (?:a bit )?early|waiting list|wait|video|zoom|phone|online|in person|room|office|"
+    r"drive|parking|notice|policy|rules?|agreement|contract|twelve|limit|every week|weekly|"
+    r"thursday|tuesday|monday|wednesday|friday|schedule)\b", _I)
+PROGRESS_WORDS = re.compile(
+    r"\b(?:progress|better|worse|same|change[ds]?|improv\w*|helping|helped|working|"
+    r"where we'?ve got|so far|since we started|months|weeks|still|anywhere|nowhere|"
+    r"difference|going)\b", _I)
+
+
+@dataclass(frozen=True, slots=True)
+class TherapistAct:
+    """What one therapist turn did. ``kind`` is the main act; the flags can overlap."""
+
+    kind: Act
+    question: bool = False
+    open: bool = False
+    closed: bool = False
+    feeling: bool = False
+    relationship: bool = False
+    probe: bool = False  # a short follow-up question ("Just okay?", "Nothing at all?")
+    factual: bool = False  # a closed question asking for a fact (a day, a number, a name)
+    suggestion: bool = False
+    interpretation: bool = False
+    reflection: bool = False
+    explanation: bool = False
+    topic_task: bool = False
+    topic_frame: bool = False
+    topic_progress: bool = False
+    words: int = 0
+
+    @property
+    def invites_elaboration(self) -> bool:
+        """Did this turn ask the client to say more (open/feeling/relationship question)?"""
+        return self.open or self.feeling or self.relationship
+
+    @property
+    def offers_intervention(self) -> bool:
+        """Did this turn offer something a client can take up or turn down?"""
+        return self.suggestion or self.interpretation or self.reflection
+
+
+NO_ACT = TherapistAct(Act.OTHER)
+
+
+@lru_cache(maxsize=4096)
+def classify_therapist_turn(text: str) -> TherapistAct:
+    """Classify a therapist turn by rules over phrases; the last question decides the kind."""
+    questions = question_sentences(text)
+    last_q = questions[-1] if questions else ""
+    invite = bool(_INVITE_NO_QMARK.search(text))
+    scaling = bool(_SCALING.search(last_q))
+    is_open = bool(last_q) and (is_open_question(last_q) or bool(_WH_CLAUSE.search(last_q)))
+    is_open = (is_open or invite) and not scaling
+    is_closed = bool(last_q) and not is_open
+    factual = is_closed and (scaling or bool(_FACTUAL_WORDS.search(last_q)))
+    probe = is_closed and not factual and count_words(last_q) <= 4
+    feeling = bool(_FEELING.search(last_q or text)) and (bool(last_q) or invite)
+    relationship = bool(_RELATIONSHIP.search(text)) and (bool(last_q) or invite)
+    # "How did that feel?" is open; "Did that upset you?" is a closed question about a feeling,
+    # which still invites a feeling answer, so it counts as a feeling question too.
+    suggestion = bool(_SUGGESTION.search(text))
+    interpretation = bool(_INTERPRETATION.search(text))
+    reflection = bool(_REFLECTION.search(text)) and not last_q.lower().startswith(("do ", "did "))
+    explanation = bool(_EXPLANATION.search(text)) and not last_q
+    if relationship:
+        kind = Act.RELATIONSHIP_QUESTION
+    elif feeling:
+        kind = Act.FEELING_QUESTION
+    elif is_open:
+        kind = Act.OPEN_QUESTION
+    elif is_closed and not (suggestion or interpretation):
+        kind = Act.CLOSED_QUESTION
+    elif explanation and not _SUGGEST_STRONG.search(text):
+        kind = Act.EXPLANATION
+    elif suggestion:
+        kind = Act.SUGGESTION
+    elif interpretation:
+        kind = Act.INTERPRETATION
+    elif reflection:
+        kind = Act.REFLECTION
+    elif explanation or count_words(text) >= 25:
+        kind = Act.EXPLANATION
+    elif is_closed:
+        kind = Act.CLOSED_QUESTION
+    else:
+        kind = Act.OTHER
+    return TherapistAct(
+        kind=kind, question=bool(last_q), open=is_open, closed=is_closed, feeling=feeling,
+        relationship=relationship, probe=probe, factual=factual, suggestion=suggestion,
+        interpretation=interpretation,
+        reflection=reflection, explanation=explanation or kind is Act.EXPLANATION,
+        topic_task=bool(TASK_WORDS.search(text)), topic_frame=bool(FRAME_WORDS.search(text)),
+        topic_progress=bool(_PROGRESS_Q.search(text)), words=count_words(text),
+    )
+
+
+# ---------------------------------------------------------------- annotations
+
+# Anything in square brackets is transcriber notation ("[shrugs]", "[quickly]"), never speech.
+_BRACKETED = re.compile(r"\[[^\[\]\n]{1,48}\]")
+
+
+def _annotations(u: Utterance) -> tuple[Annotation, ...]:
+    return u.annotations or find_annotations(u.text)
+
+
+def _spoken(u: Utterance, anns: tuple[Annotation, ...]) -> str:
+    """The text with annotations and bracketed notes blanked out (same length)."""
+    spans = [a.span for a in anns] + [m.span() for m in _BRACKETED.finditer(u.text)]
+    if not spans:
+        return u.text
+    chars = list(u.text)
+    for a, b in spans:
+        for i in range(a, min(b, len(chars))):
+            chars[i] = " "
+    return "".join(chars)
+
+
+# ---------------------------------------------------------------- client-turn features
+
+_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
+_HEDGE = re.compile(
+    r"\b(?:i guess|i suppose|maybe|kind of|kinda|sort of|sorta|probably|perhaps|i think|"
+    r"not sure|whatever|i mean|like)\b", _I)
+_IDK = re.compile(r"\b(?:i (?:don'?t|do not|dunno) know|i dunno|idk|dunno|no idea|not sure)\b", _I)
+# After "I don't know", these words mean the client is searching, not closing the door.
+_EXPLORING = re.compile(
+    r"\b(?:maybe|perhaps|i think|i guess|probably|kind of|sort of|like|i felt|i feel|i was|"
+    r"it was|it's like|part of|something|i wonder|might|could be|because)\b", _I)
+_NEGATION = re.compile(
+    r"\b(?:not|no|never|nothing|nobody|none|nowhere|neither|nor|\w+n'?t|cannot)\b", _I)
+_QUOTE = re.compile(r"[\"“”]([^\"“”]{2,200})[\"“”]|(?<![\w])['‘]([^'‘’]{3,200})['’](?![\w])")
+_SAID = re.compile(
+    r"\b(?:said|says|say|told (?:me|him|her|them|us)|tells (?:me|him|her)|asked|yelled|"
+    r"goes|went|was like|is like|screamed|texted|wrote|keeps saying|kept saying|would say)"
+    r"\s*[,:]?\s*",
+    _I,
+)
+_YOU = re.compile(r"\b(?:you|your|you're|youre|you've|you'd|you'll|yourself|u)\b", _I)
+# "you know", "if you", "when you" are usually generic or filler, not addressed to the therapist.
+_GENERIC_YOU = re.compile(
+    r"\b(?:you know|you see|y'know|ya know|if you|when you|you just have to|you have to just|"
+    r"you never know|you get used|you can't win|thank you|you go|mind you|like you)\b", _I)
+_AFFECT = re.compile(
+    r"\b(?:feel\w*|felt|sad\w*|angry|anger|mad|upset|hurt\w*|scared|afraid|anxious|anxiety|"
+    r"worried|worry|nervous|lonely|alone|ashamed|shame|guilty|guilt|embarrass\w*|frustrat\w*|"
+    r"annoyed|irritat\w*|happy|glad|relieved|excited|proud|jealous|hopeless|helpless|"
+    r"empty|numb|terrified|panic\w*|overwhelm\w*|devastat\w*|heartbroken|grief|grieving|"
+    r"miss (?:him|her|them)|cried|crying|tears|rejected|abandoned|betrayed|stressed)\b", _I)
+# Negative evaluation of something (in-house list): "ridiculous", "pointless", "a bit much".
+_NEG_EVAL = re.compile(
+    r"\b(?:ridiculous|insane|stupid|pointless|useless|annoying|absurd|nonsense|rubbish|"
+    r"bullshit|crap|waste|joke|fake|a bit much|sick of|tired of|fed up|enough|seriously|"
+    r"come on|ugh|great\.|fine\. whatever|unfair|not fair|patroni[sz]ing|condescending)\b", _I)
+_THIRD_PERSON = re.compile(
+    r"\b(?:he|she|they|him|her|them|his|their|hers|theirs|my (?:\w+)|there was|there were)\b", _I)
+_GENERIC = re.compile(
+    r"\b(?:people|everyone|everybody|anyone|anybody|nobody|no one|someone|one|always|"
+    r"in general|society|life|the world|human|humans|men|women|guys|kids|things)\b", _I)
+_START_NO = re.compile(r"^\W*(?:no|nope|nah|not really|not at all|absolutely not|"
+                       r"(?:um|uh|well|okay),? no)\b", _I)
+# Disagreement or refusal, whatever it is about (in-house list).
+_DISAGREE = re.compile(
+    r"^\W*(?:no|nope|nah|not really|lol no|yeah,? no|no,? no)\b|"
+    r"\bi don'?t think (?:so|that|it|this|i)\b|\bi wouldn'?t (?:say|call it)\b|"
+    r"\b(?:that'?s|it'?s|that is|it is) (?:not|n'?t) (?:\w+ )?(?:it|that|true|right|relevant|"
+    r"what|how|why|a matter|the point)\b|\bnothing of the sort\b|\bnothing like\b|"
+    r"\b(?:a (?:bit of a )?stretch|read(?:ing)? (?:so much|too much|a lot) into|textbook|"
+    r"cringe|mumbo[- ]jumbo|psychobabble|so what|way too (?:strong|much)|not for me|no thanks|"
+    r"i'?d rather not|i'?m not (?:going to|gonna|doing|avoiding|being|letting|writing|sticking)|"
+    r"we'?re not (?:doing|writing|going)|i won'?t|not (?:doing|trying) that|"
+    r"i don'?t see (?:how|the point|why|what)|doesn'?t (?:mean|do) anything|"
+    r"i don'?t (?:need|want) (?:a|to|that|this|the)|i'?m not (?:twelve|five|a kid|a child)|"
+    r"(?:is|are|that'?s) for (?:little )?kids|busywork|hate (?:this|that|these|doing)|"
+    r"every (?:hour|day|single)\?|why (?:are|do) we (?:always |even )?(?:doing|have to|do)|"
+    r"(?:makes?|made) me (?:not want|more anxious|feel worse|feel stupid))", _I)
+
+
+# Word categories in the spirit of LIWC-style function-word counts (in-house lists): how
+# someone speaks generalises across topics better than what they speak about.
+STYLE = {
+    "we": re.compile(r"\b(?:we|us|our|ours|we're|we've)\b", _I),
+    "certainty": re.compile(r"\b(?:always|never|every|everything|nothing|totally|completely|"
+                            r"absolutely|definitely|exactly|obviously|clearly|all)\b", _I),
+    "tentative": re.compile(r"\b(?:maybe|perhaps|guess|kind of|sort of|probably|might|"
+                            r"possibly|somehow|a bit|a little)\b", _I),
+    "discrepancy": re.compile(r"\b(?:should|would|could|ought|need|wish|supposed|want)\b", _I),
+    "anger": re.compile(r"\b(?:hate|angry|mad|annoy\w*|irritat\w*|furious|pissed|sick of|"
+                        r"fed up|damn|hell|bloody|fuck\w*|shit\w*|crap)\b", _I),
+    "sad": re.compile(r"\b(?:sad|cry\w*|cried|tears|lonely|alone|miss\w*|lost|grief|"
+                      r"hopeless|empty|hurt\w*|depress\w*)\b", _I),
+    "anxiety": re.compile(r"\b(?:worr\w*|anxi\w*|nervous|scared|afraid|fear\w*|panic\w*|"
+                          r"tense|stress\w*)\b", _I),
+    "positive": re.compile(r"\b(?:good|great|fine|nice|lovely|love|happy|glad|okay|ok|"
+                           r"helpful|thanks|thank|right|sure|absolutely|perfect)\b", _I),
+    "past": re.compile(r"\b(?:was|were|had|did|\w+ed)\b", _I),
+    "cause": re.compile(r"\b(?:because|cause|'cause|since|so that|therefore|reason)\b", _I),
+    "contrast": re.compile(r"\b(?:but|though|although|however|yet)\b", _I),
+    "just": re.compile(r"\b(?:just|even|again|still|already)\b", _I),
+    "exclaim": re.compile(r"!"),
+    "quote": re.compile(r"[\"“”]"),
+    "therapy": re.compile(r"\b(?:therapy|therapist|session|sessions|counsell?\w*|"
+                          r"coming here|in here|this room|you)\b", _I),
+}
+_FIRST_PERSON = re.compile(r"\b(?:i|i'm|im|i've|i'd|i'll|me|my|myself)\b", _I)
+
+_STOP = frozenset(
+    "a about after again all also am an and any are as at be because been before being but by "
+    "can could did do does doing don't down during each even ever every for from get got had "
+    "has have having he her here hers him his how i i'd i'll i'm i've if in into is it it's its "
+    "just know let like lot made make many me might mine more most much must my myself no nor "
+    "not now of off oh okay ok on once one only or other our out over own really right said same "
+    "say see she should so some still such than that that's the their them then there these "
+    "they thing things think this those though through to too um uh up us very was way we well "
+    "were what when where which while who why will with would yeah yes you you're your yours "
+    "yourself mm hmm go going gonna want".split()
+)
+
+
+def content_words(text: str) -> set[str]:
+    """Lower-cased content words, crudely stemmed to five letters, for topic overlap."""
+    return {w.lower()[:5] for w in _WORD.findall(text) if w.lower() not in _STOP and len(w) > 2}
+
+
+def reported_spans(text: str) -> list[tuple[int, int]]:
+    """Character spans of quoted or reported speech ("my mom said you never listen")."""
+    spans = [(m.start(), m.end()) for m in _QUOTE.finditer(text)]
+    for m in _SAID.finditer(text):
+        end = len(text)
+        for stop in (". ", "? ", "! ", "\n", " but ", " and i ", " anyway"):
+            j = text.find(stop, m.end())
+            if j != -1:
+                end = min(end, j)
+        spans.append((m.start(), end))
+    return spans
+
+
+def _inside(pos: int, spans: list[tuple[int, int]]) -> bool:
+    return any(a <= pos < b for a, b in spans)
+
+
+def addressed_you(text: str, reported: list[tuple[int, int]] | None = None) -> list[int]:
+    """Start offsets of "you" that plausibly address the therapist (not reported, not generic)."""
+    reported = reported_spans(text) if reported is None else reported
+    generic = [(m.start(), m.end()) for m in _GENERIC_YOU.finditer(text)]
+    return [m.start() for m in _YOU.finditer(text)
+            if not _inside(m.start(), reported) and not _inside(m.start(), generic)]
+
+
+@dataclass(frozen=True, slots=True)
+class ClientFeatures:
+    """Plain features of one client turn, in the context of the therapist turn before it."""
+
+    words: int
+    spoken: str  # text with annotations blanked out (same length as the text)
+    act: TherapistAct
+    hedges: int
+    idk: bool
+    idk_closing: bool  # "I don't know." and little else
+    thinking_aloud: bool  # "I don't know… maybe I felt left out"
+    negations: int
+    reported: list[tuple[int, int]]
+    you_addressed: int
+    first_person: int
+    affect_words: int
+    neg_eval: int
+    third_person: int
+    generic: int
+    starts_no: bool
+    disagree: bool
+    task_words: bool
+    frame_words: bool
+    progress_words: bool
+    overlap: float  # share of the client's content words also in the therapist turn
+    latency_s: float | None
+    laughs: bool
+    silence: bool
+    sighs: bool
+    crying: bool
+    pause_s: float  # longest written pause/silence duration, 0 when none
+    baseline_words: float  # this client's usual words in reply to open questions
+    prev_text: str = ""  # the therapist turn before, as written
+    style: tuple[float, ...] = ()  # STYLE category rates, in STYLE order
+    annotations: tuple[Annotation, ...] = field(default=())
+
+    @property
+    def negative_stance(self) -> bool:
+        """Disagrees, refuses or evaluates something negatively."""
+        return self.disagree or self.neg_eval > 0
+
+    @property
+    def baseline_ratio(self) -> float:
+        """Words in this turn relative to the client's usual open-question reply."""
+        return self.words / max(self.baseline_words, 1.0)
+
+
+def client_features(
+    u: Utterance, prev: Utterance | None, baseline_words: float | None = None
+) -> ClientFeatures:
+    """Features of client turn ``u`` given the therapist turn ``prev`` before it."""
+    anns = _annotations(u)
+    spoken = _spoken(u, anns)
+    words = len(_WORD.findall(spoken))
+    act = classify_therapist_turn(prev.text) if prev is not None else NO_ACT
+    idk = _IDK.search(spoken)
+    after = spoken[idk.end():] if idk else ""
+    after_idk = len(_WORD.findall(after))
+    thinking = bool(idk) and (after_idk >= 6 or bool(_EXPLORING.search(after)))
+    reported = reported_spans(spoken)
+    latency = None
+    if prev is not None and u.start_s is not None and prev.end_s is not None:
+        latency = max(0.0, u.start_s - prev.end_s)
+    kinds = {a.kind for a in anns}
+    pause = max((a.duration_s or 3.0 for a in anns
+                 if a.kind in (AnnotationKind.PAUSE, AnnotationKind.SILENCE)), default=0.0)
+    overlap = 0.0
+    if prev is not None:
+        mine = content_words(spoken)
+        if mine:
+            overlap = len(mine & content_words(prev.text)) / len(mine)
+    return ClientFeatures(
+        words=words, spoken=spoken, act=act,
+        hedges=len(_HEDGE.findall(spoken)),
+        idk=bool(idk), idk_closing=bool(idk) and not thinking and words <= 9,
+        thinking_aloud=thinking,
+        negations=len(_NEGATION.findall(spoken)), reported=reported,
+        you_addressed=len(addressed_you(spoken, reported)),
+        first_person=len(_FIRST_PERSON.findall(spoken)),
+        affect_words=len(_AFFECT.findall(spoken)), neg_eval=len(_NEG_EVAL.findall(spoken)),
+        third_person=len(_THIRD_PERSON.findall(spoken)), generic=len(_GENERIC.findall(spoken)),
+        starts_no=bool(_START_NO.search(spoken)), disagree=bool(_DISAGREE.search(spoken)),
+        task_words=bool(TASK_WORDS.search(spoken)), frame_words=bool(FRAME_WORDS.search(spoken)),
+        progress_words=bool(PROGRESS_WORDS.search(spoken)), overlap=overlap, latency_s=latency,
+        laughs=AnnotationKind.LAUGHS in kinds or bool(re.search(r"\b(?:haha+|lol)\b", spoken, _I)),
+        silence=AnnotationKind.SILENCE in kinds, sighs=AnnotationKind.SIGHS in kinds,
+        crying=AnnotationKind.CRYING in kinds, pause_s=pause,
+        baseline_words=baseline_words if baseline_words is not None else DEFAULT_OPEN_REPLY_WORDS,
+        prev_text=prev.text if prev is not None else "", annotations=anns,
+        style=tuple(min(1.0, len(p.findall(spoken)) / max(words, 1) * 5) for p in STYLE.values()),
+    )
+
+
+def previous_therapist(transcript: Transcript, index: int, reach: int = 3) -> Utterance | None:
+    """The therapist turn just before utterance ``index`` (within ``reach`` turns), if any."""
+    us = transcript.utterances
+    for j in range(index - 1, max(-1, index - 1 - reach), -1):
+        if us[j].role is Role.THERAPIST:
+            return us[j]
+        if us[j].role is Role.CLIENT and us[j].speaker == us[index].speaker:
+            return None
+    return None
+
+
+def open_reply_baselines(transcript: Transcript, min_replies: int = 3) -> list[float | None]:
+    """For each utterance, the median words of this client's *earlier* replies to open questions.
+
+    ``None`` until the client has answered at least ``min_replies`` open questions. Only
+    earlier turns count, so a turn is never compared against itself or the future.
+    """
+    out: list[float | None] = []
+    seen: dict[str, list[int]] = {}
+    us = transcript.utterances
+    for i, u in enumerate(us):
+        mine = seen.get(u.speaker, [])
+        out.append(statistics.median(mine) if len(mine) >= min_replies else None)
+        if u.role is Role.CLIENT:
+            prev = previous_therapist(transcript, i)
+            if prev is not None and classify_therapist_turn(prev.text).invites_elaboration:
+                seen.setdefault(u.speaker, []).append(
+                    len(_WORD.findall(_spoken(u, _annotations(u)))))
+    return out
