@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from mendline.errors import IngestError
+from mendline.ingest.clock import clock_to_seconds
 from mendline.ingest.cues import Cue
-from mendline.ingest.jsonfile import clock_to_seconds, looks_like, parse
+from mendline.ingest.jsonfile import looks_like, parse
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "ingest" / "json"
 

@@ -50,13 +50,28 @@ def _too_big(source: str, size: int | None, limit: int) -> IngestError:
     )
 
 
+_CHUNK = 1 << 20
+
+
 def _read_bounded(stream: BinaryIO, source: str, limit: int) -> bytes:
-    data = stream.read(limit + 1)
-    if not isinstance(data, bytes):
-        raise IngestError(source, "expected a binary stream (open the file in 'rb' mode)")
-    if len(data) > limit:
-        raise _too_big(source, None, limit)
-    return data
+    """Read at most ``limit`` bytes in 1 MiB chunks.
+
+    Chunks, because ``read(limit + 1)`` makes CPython allocate the whole limit (50 MB by
+    default) up front, even for a 60 kB transcript.
+    """
+    parts: list[bytes] = []
+    size = 0
+    while True:
+        chunk = stream.read(min(_CHUNK, limit + 1 - size))
+        if not chunk:
+            break
+        if not isinstance(chunk, bytes):
+            raise IngestError(source, "expected a binary stream (open the file in 'rb' mode)")
+        parts.append(chunk)
+        size += len(chunk)
+        if size > limit:
+            raise _too_big(source, None, limit)
+    return b"".join(parts)
 
 
 def _load(

@@ -27,11 +27,11 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from collections import Counter
 from typing import Any
 
 from mendline.errors import IngestError
+from mendline.ingest.clock import clock_to_seconds
 from mendline.ingest.cues import Cue
 
 try:  # optional: about 2-3x faster on large files; results are the same without it
@@ -39,7 +39,7 @@ try:  # optional: about 2-3x faster on large files; results are the same without
 except ImportError:  # pragma: no cover - depends on the environment
     _fast_json = None
 
-__all__ = ["looks_like", "parse", "clock_to_seconds"]
+__all__ = ["looks_like", "parse"]
 
 _UNDERSTOOD = (
     "expected a transcript from Whisper or WhisperX ('segments'), AWS Transcribe "
@@ -68,7 +68,6 @@ _ASSEMBLYAI_KEYS = frozenset(
 # short inside a segment is treated as jitter, not as a turn of its own.
 _MIN_RUN_WORDS = 3
 
-_CLOCK = re.compile(r"^(?:(\d+):)?(\d+):(\d+(?:[.,]\d+)?)$")
 _INF = math.inf
 
 _Piece = tuple[str | None, str, float | None, float | None]  # speaker, text, start, end
@@ -98,23 +97,6 @@ def looks_like(text: str) -> bool:
     """True when the text starts like JSON or JSON Lines (an object or a list)."""
     head = text[:256].lstrip("\ufeff \t\r\n")
     return head[:1] in ("{", "[")
-
-
-def clock_to_seconds(value: str) -> float | None:
-    """Seconds in ``"62.5"``, ``"1:02.5"``, ``"00:01:02.500"`` or ``"0:0:5,280"``; else None."""
-    text = value.strip()
-    try:
-        return float(text)
-    except ValueError:
-        pass
-    match = _CLOCK.match(text)
-    if match is None:
-        return None
-    hours, minutes, seconds = match.groups()
-    total = int(minutes) * 60 + float(seconds.replace(",", "."))
-    if hours is not None:
-        total += int(hours) * 3600
-    return total
 
 
 def parse(text: str, source: str) -> list[Cue]:

@@ -12,8 +12,9 @@ from __future__ import annotations
 import re
 
 from mendline.errors import IngestError
+from mendline.ingest.clock import parse_clock
 from mendline.ingest.cues import Cue
-from mendline.ingest.txt import CUE_CLOCK, attribute_lines, parse_clock
+from mendline.ingest.txt import CUE_CLOCK, attribute_lines
 
 __all__ = ["parse", "parse_with_flavour", "strip_tags"]
 

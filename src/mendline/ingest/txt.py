@@ -32,12 +32,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from mendline.ingest.annotations import is_annotation
+from mendline.ingest.clock import parse_clock
 from mendline.ingest.cues import Cue
 
 __all__ = [
     "parse",
     "parse_with_style",
-    "parse_clock",
     "label_candidate",
     "attribute_lines",
     "CLOCK",
@@ -91,18 +91,6 @@ _ROLE_WORD = re.compile(
     re.IGNORECASE,
 )
 _MAX_LABEL_WORDS = 6
-
-
-def parse_clock(value: str) -> float:
-    """``1:02:03.5`` / ``01:02,500`` / ``0:0:3.120`` → seconds."""
-    if "," in value:
-        value = value.replace(",", ".")
-    parts = value.split(":")
-    if len(parts) == 3:
-        return int(parts[0]) * 3600 + int(parts[1]) * 60 + float(parts[2])
-    if len(parts) == 2:
-        return int(parts[0]) * 60 + float(parts[1])
-    return float(parts[0])
 
 
 def _clean_label(label: str) -> str:

@@ -25,8 +25,8 @@ from collections import Counter
 from dataclasses import replace
 
 from mendline.errors import IngestError
+from mendline.ingest.clock import clock_to_seconds
 from mendline.ingest.cues import Cue
-from mendline.ingest.jsonfile import clock_to_seconds
 
 __all__ = ["parse", "MAX_UNPACKED_BYTES"]
 

@@ -1,0 +1,73 @@
+"""The ``mendline`` command: a thin shell over the library.
+
+Each command parses options, calls one library function and formats the result. Data goes to
+stdout (a readable table, or JSON with ``--json``); messages go to stderr. Errors a user can act
+on are printed as one line, never as a traceback. Commands are grouped by noun in the modules
+of this package; importing them registers them on ``app``.
+
+Exit codes: 0 success; 1 an unexpected internal error; 2 invalid input or usage (a file that
+cannot be read, an unknown client, a bad option); 3 a batch import where some files were
+imported and some were not.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import typer
+
+from mendline.cli import session_commands  # noqa: F401  (registers its commands)
+from mendline.cli.common import EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, app, err
+from mendline.errors import MendlineError, RolesUnresolved
+
+__all__ = ["app", "main"]
+
+
+def _describeroles_from(exc: RolesUnresolved) -> None:
+    err(f"error: {exc}")
+    err("Speakers in this transcript:")
+    for label, sample in exc.speakers.items():
+        err(f"  {label!r}: “{sample}”")
+    names = list(exc.speakers)
+    if len(names) >= 2:
+        err(f"For example: --therapist {names[0]!r} --client {names[1]!r}")
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Entry point: run the app and turn errors into one line and an exit code."""
+    logging.basicConfig(level=os.environ.get("MENDLINE_LOG", "WARNING").upper(), stream=sys.stderr)
+    run: Callable[..., Any] = app
+    try:
+        code = run(args=list(argv) if argv is not None else None, standalone_mode=False)
+    except RolesUnresolved as exc:
+        _describeroles_from(exc)
+        sys.exit(EXIT_INPUT)
+    except MendlineError as exc:
+        err(f"error: {exc}")
+        sys.exit(EXIT_INPUT)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except (typer.Abort, KeyboardInterrupt):
+        err("Stopped.")
+        sys.exit(130)
+    except OSError as exc:  # a file that vanished or cannot be written: name it, no traceback
+        err(f"error: {exc.filename or 'file'}: {exc.strerror or type(exc).__name__}")
+        sys.exit(EXIT_INPUT)
+    except Exception as exc:  # the last line of defence: no traceback reaches the user
+        import click
+
+        if isinstance(exc, click.exceptions.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        if os.environ.get("MENDLINE_DEBUG"):
+            raise
+        err(
+            f"error: Mendline stopped unexpectedly ({type(exc).__name__}). Nothing was "
+            "half-written. Set MENDLINE_DEBUG=1 to see details, and please report it."
+        )
+        sys.exit(EXIT_INTERNAL)
+    sys.exit(code if isinstance(code, int) else EXIT_OK)

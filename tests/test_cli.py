@@ -1,0 +1,164 @@
+"""The mendline command as a user runs it: exit codes, stdout data, stderr messages."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from mendline.cli import main
+
+FIXTURES = Path(__file__).parent / "fixtures" / "ingest"
+ZOOM = FIXTURES / "zoom_session3.transcript.vtt"
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as exc:
+        main(list(args))
+    out, err = capsys.readouterr()
+    return int(exc.value.code or 0), out, err
+
+
+@pytest.fixture
+def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    url = str(tmp_path / "cli.db")
+    monkeypatch.setenv("MENDLINE_DB", url)
+    monkeypatch.setenv("MENDLINE_CLINICIAN", "dr.test")
+    return url
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "--version")
+    assert code == 0
+    assert out.startswith("mendline ")
+
+
+def test_analyze_json_follows_the_contract(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "analyze", str(ZOOM), "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["schema_version"] == 1
+    assert data["session"]["source"]["format"] == "vtt.zoom"
+    assert {u["role"] for u in data["utterances"]} == {"therapist", "client"}
+    assert data["engagement"]["client_turns"] > 0
+    for m in data["markers"]:
+        text = data["utterances"][m["utterance"]]["text"]
+        assert text[m["span"][0] : m["span"][1]] == m["evidence"]
+
+
+def test_analyze_reads_standard_input(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import io
+
+    fake = io.TextIOWrapper(io.BytesIO(ZOOM.read_bytes()))
+    monkeypatch.setattr(sys, "stdin", fake)
+    code, out, _ = run(capsys, "analyze", "-", "--json")
+    assert code == 0
+    assert json.loads(out)["session"]["source"]["format"] == "vtt.zoom"
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (None, "not found"),  # a file that does not exist
+        (b"", "empty"),
+        (b"\x00\x01\x02\x03" * 50, "not"),
+        (b"WEBVTT\n\n1\n00:00:01.000 --> 00:00:04.000\nhello there\n", "speaker"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, content: bytes | None, expected: str
+) -> None:
+    path = tmp_path / "bad.vtt"
+    if content is not None:
+        path.write_bytes(content)
+    code, out, err = run(capsys, "analyze", str(path))
+    assert code == 2
+    assert out == ""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("error: ") and "bad.vtt" in lines[0]
+    assert expected in lines[0].lower()
+    assert "Traceback" not in err
+
+
+def test_unknown_speaker_lists_the_speakers(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "analyze", str(ZOOM), "--therapist", "Dr Nobody")
+    assert code == 2
+    assert "Dr Nobody" in err
+    assert "'Dr Lee'" in err and "'Sam Rivera'" in err
+    assert "--therapist" in err
+
+
+def test_import_list_show_and_reimport(capsys: pytest.CaptureFixture[str], db: str) -> None:
+    code, out, _ = run(capsys, "import", str(ZOOM), "--client", "C-7", "--date", "2026-03-14",
+                       "--json")
+    assert code == 0
+    [first] = json.loads(out)
+    assert (first["number"], first["created"]) == (1, True)
+
+    code, out, _ = run(capsys, "import", str(ZOOM), "--client", "C-7", "--json")
+    assert code == 0
+    [again] = json.loads(out)
+    assert (again["number"], again["created"]) == (1, False)
+
+    code, out, _ = run(capsys, "clients", "--json")
+    assert json.loads(out) == [
+        {"client": "C-7", "display_name": None, "sessions": 1, "last_session": "2026-03-14"}
+    ]
+    code, out, _ = run(capsys, "sessions", "C-7", "--json")
+    [s] = json.loads(out)
+    assert (s["number"], s["date"], s["format"]) == (1, "2026-03-14", "vtt.zoom")
+
+    code, out, _ = run(capsys, "show", "C-7", "1", "--json")
+    shown = json.loads(out)
+    assert shown["session"]["client"] == "C-7"
+    assert shown["session"]["number"] == 1
+    assert shown["session"]["stage"] == "early"
+
+    code, out, _ = run(capsys, "show", "C-7", "1")
+    assert code == 0 and "Engagement" in out
+
+
+def test_unknown_client_is_a_clear_error(capsys: pytest.CaptureFixture[str], db: str) -> None:
+    code, out, err = run(capsys, "sessions", "C-404")
+    assert code == 2
+    assert "C-404" in err and "Traceback" not in err
+
+
+def test_folder_import_reports_bad_files_and_keeps_good_ones(
+    capsys: pytest.CaptureFixture[str], db: str, tmp_path: Path
+) -> None:
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    (folder / "2026-03-01 session.transcript.vtt").write_bytes(ZOOM.read_bytes())
+    (folder / "2026-03-08 session.vtt").write_bytes(b"WEBVTT\n\n1\n00:00:01.000 --> ")
+    code, out, err = run(capsys, "import", str(folder), "--client", "C-8", "--json")
+    assert code == 3
+    results = json.loads(out)
+    assert [r["error"] is None for r in results] == [True, False]
+    assert "1 of 2 files imported" in err
+    code, out, _ = run(capsys, "sessions", "C-8", "--json")
+    assert [s["date"] for s in json.loads(out)] == ["2026-03-01"]
+
+
+def test_demo_loads_once(capsys: pytest.CaptureFixture[str], db: str) -> None:
+    code, out, _ = run(capsys, "demo")
+    assert code == 0
+    assert "C-ALDER" in out
+    run(capsys, "demo")  # a second time changes nothing
+    code, out, _ = run(capsys, "clients", "--json")
+    sessions = {c["client"]: c["sessions"] for c in json.loads(out)}
+    assert sessions == {"C-ALDER": 8, "C-BIRCH": 8, "C-CEDAR": 7}
+
+
+def test_python_dash_m_runs_the_cli() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "mendline", "--version"], capture_output=True, text=True
+    )
+    assert done.returncode == 0
+    assert done.stdout.startswith("mendline ")
