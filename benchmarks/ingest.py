@@ -86,7 +86,7 @@ def main() -> None:
             store = open_store(str(Path(tmp) / f"bench{n}.db"))
             t0 = time.perf_counter()
             import_file(store, paths["vtt.zoom"], clinician="bench", client_code="C-1",
-                        roles=ROLES)
+                        roles={"Dr Morgan Lee": Role.THERAPIST, "Sam Rivera": Role.CLIENT})
             times.append(time.perf_counter() - t0)
         print(f"import into SQLite (read + analyse + store, vtt.zoom): "
               f"median {statistics.median(times) * 1000:.0f} ms over {args.runs} runs")

@@ -162,3 +162,11 @@ def test_python_dash_m_runs_the_cli() -> None:
     )
     assert done.returncode == 0
     assert done.stdout.startswith("mendline ")
+
+
+def test_a_failed_import_writes_nothing(capsys: pytest.CaptureFixture[str], db: str) -> None:
+    code, _, err = run(capsys, "import", str(ZOOM), "--client", "C-NEW", "--session", "0")
+    assert code == 2
+    assert "Traceback" not in err
+    code, out, _ = run(capsys, "clients", "--json")
+    assert json.loads(out) == []

@@ -14,7 +14,10 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy.orm import Session
+
 from mendline import store as repository
+from mendline.analysis.result import Episode
 from mendline.analysis.session import SessionContext, analyze_session
 from mendline.errors import MendlineError, RolesUnresolved
 from mendline.ingest import read_transcript
@@ -97,38 +100,49 @@ def import_file(
     date: dt.date | None = None,
     roles: Mapping[str, Role] | None = None,
 ) -> ImportOutcome:
-    """Read, analyse and store one transcript in one transaction."""
+    """Read, analyse and store one transcript in one transaction.
+
+    The file is read and its roles resolved before anything is written; then the client, the
+    session, its analysis and the confirmed speaker mapping are written together or not at all.
+    """
     repository.get_or_create_clinician(store, clinician)
     saved = repository.load_speaker_mapping(store, clinician)
     transcript = read_with_roles(path, roles, saved)
-    client = repository.get_or_create_client(store, clinician=clinician, code=client_code)
-    if number is None:  # the next free number, so the analysis knows the stage
+    with store.transaction() as tx:
+        client = repository.get_or_create_client(tx, clinician=clinician, code=client_code)
         taken = [
             s.number
-            for s in repository.list_sessions(store, clinician=clinician, client_code=client_code)
+            for s in repository.list_sessions(tx, clinician=clinician, client_code=client_code)
         ]
-        number = max(taken, default=0) + 1
-    analysis = analyze_session(
-        transcript,
-        SessionContext(
-            client=client_code,
+        if number is None:  # the next free number, so the analysis knows the stage
+            number = max(taken, default=0) + 1
+        previous = max((n for n in taken if n < number), default=None)
+        open_episodes = _open_episodes(tx, clinician, client_code, previous)
+        analysis = analyze_session(
+            transcript,
+            SessionContext(
+                client=client_code,
+                number=number,
+                date=date,
+                stage_settings=stage_settings_from(client.settings),
+                open_episodes=open_episodes,
+                open_episodes_session=previous if open_episodes else None,
+            ),
+        )
+        result = repository.import_session(
+            tx,
+            clinician=clinician,
+            client_code=client_code,
+            transcript=transcript,
+            analysis=analysis,
             number=number,
             date=date,
-            stage_settings=stage_settings_from(client.settings),
-        ),
-    )
-    result = repository.import_session(
-        store,
-        clinician=clinician,
-        client_code=client_code,
-        transcript=transcript,
-        analysis=analysis,
-        number=number,
-        date=date,
-    )
-    confirmed = {s.label: s.role for s in transcript.speakers if s.source is RoleSource.EXPLICIT}
-    if confirmed:
-        repository.save_speaker_mapping(store, clinician, confirmed)
+        )
+        confirmed = {
+            s.label: s.role for s in transcript.speakers if s.source is RoleSource.EXPLICIT
+        }
+        if confirmed:
+            repository.save_speaker_mapping(tx, clinician, confirmed)
     log.info("imported session %s (created=%s)", result.session.number, result.created)
     return ImportOutcome(
         path=str(path),
@@ -137,6 +151,18 @@ def import_file(
         created=result.created,
         markers=len(analysis.markers),
     )
+
+
+def _open_episodes(
+    tx: Store | Session, clinician: str, client_code: str, number: int | None
+) -> tuple[Episode, ...]:
+    """Episodes still open at the end of session ``number``, for the next one to pick up."""
+    if number is None:
+        return ()
+    stored = repository.get_session(tx, clinician=clinician, client_code=client_code, number=number)
+    if stored.analysis_json is None:
+        return ()
+    return tuple(e for e in stored.analysis().episodes if e.open_at_end)
 
 
 def transcript_files(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:

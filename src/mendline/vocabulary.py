@@ -18,6 +18,7 @@ __all__ = [
     "TRANSCRIPT_MARKERS",
     "RECORD_MARKERS",
     "STRATEGIES",
+    "CONTRIBUTIONS",
     "METACOMMUNICATION",
     "Outcome",
     "Stage",
@@ -214,6 +215,16 @@ STRATEGIES: dict[str, StrategyDef] = {
             "Asks how the conversation about the strain itself felt.",
         ),
     )
+}
+
+# Therapist moves that may have added to a strain (3RS v2022 rates the therapist's side of a
+# rupture; Eubanks & Muran, 2022). Labels describe the move, never the person.
+CONTRIBUTIONS: dict[str, str] = {
+    "therapist.minimising": "A remark that played down what the client brought",
+    "therapist.interrupting": "Spoke over the client as they were speaking",
+    "therapist.pressing_on": "The task continued while the client's replies shortened",
+    "therapist.arguing_after_complaint": "Explained or defended right after a complaint",
+    "therapist.labelling_resistance": "Read the client's holding back as resistance",
 }
 
 METACOMMUNICATION: frozenset[str] = frozenset(

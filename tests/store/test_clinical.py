@@ -138,3 +138,40 @@ def test_supervisor_may_comment_once_shared(store, lee, analysis_id) -> None:
     feedback = add_feedback(store, clinician="dr.sup", analysis_id=analysis_id,
                             item_kind="repair", item_index=0, action="confirm")
     assert feedback.action == "confirm"
+
+
+def test_readers_list_records_with_session_numbers(store, lee, analysis_id) -> None:
+    from mendline.store import list_attendance, list_comments, list_feedback, list_measures
+
+    later = DAY + dt.timedelta(days=7)
+    add_attendance(store, clinician=lee, client_code="A17", date=later, status="missed")
+    add_attendance(store, clinician=lee, client_code="A17", date=DAY, status="attended")
+    add_measure(store, clinician=lee, client_code="A17", instrument="SRS", date=DAY,
+                items=[9, 9, 8.5, 9], total=35.5, session_number=1)
+    add_feedback(store, clinician=lee, analysis_id=analysis_id, item_kind="marker",
+                 item_index=0, action="confirm", note="yes, that was the moment")
+    add_comment(store, author=lee, owner=lee, client_code="A17", body="look at 12:30",
+                session_number=1)
+
+    assert [(a.date, a.status) for a in list_attendance(store, clinician=lee,
+                                                         client_code="A17")] == [
+        (DAY, "attended"), (later, "missed")]
+    [m] = list_measures(store, clinician=lee, client_code="A17")
+    assert (m.instrument, m.total, m.session_number) == ("SRS", 35.5, 1)
+    [f] = list_feedback(store, clinician=lee, client_code="A17")
+    assert (f.action, f.session_number, f.note) == ("confirm", 1, "yes, that was the moment")
+    [c] = list_comments(store, clinician=lee, client_code="A17")
+    assert (c.body, c.session_number) == ("look at 12:30", 1)
+
+
+def test_readers_hide_other_clinicians_clients(store, lee) -> None:
+    from mendline.store import list_attendance, list_measures
+
+    other = get_or_create_clinician(store, "dr.other")
+    sup = get_or_create_clinician(store, "sup.kim", role="supervisor")
+    for viewer in (other, sup):
+        for reader in (list_attendance, list_measures):
+            with pytest.raises(NotFound):
+                reader(store, clinician=viewer, client_code="A17", owner=lee)
+    share_client(store, clinician=lee, code="A17", supervisor=sup)
+    assert list_attendance(store, clinician=sup, client_code="A17", owner=lee) == []

@@ -41,6 +41,7 @@ __all__ = [
     "open_reply_baselines",
     "DEFAULT_OPEN_REPLY_WORDS",
     "STYLE",
+    "echo_rejection",
 ]
 
 
@@ -204,9 +205,13 @@ def classify_therapist_turn(text: str) -> TherapistAct:
     relationship = bool(_RELATIONSHIP.search(text)) and (bool(last_q) or invite)
     # "How did that feel?" is open; "Did that upset you?" is a closed question about a feeling,
     # which still invites a feeling answer, so it counts as a feeling question too.
-    suggestion = bool(_SUGGESTION.search(text))
-    interpretation = bool(_INTERPRETATION.search(text))
-    reflection = bool(_REFLECTION.search(text)) and not last_q.lower().startswith(("do ", "did "))
+    # A reply answers the last question when there is one: what else the turn said counts
+    # only for a short check question ("Does that fit?", "Is that right?").
+    scope = text if not last_q or count_words(last_q) <= 6 else last_q
+    suggestion = bool(_SUGGESTION.search(scope))
+    interpretation = bool(_INTERPRETATION.search(scope))
+    reflection = (bool(_REFLECTION.search(scope))
+                  and not last_q.lower().startswith(("do ", "did ")))
     explanation = bool(_EXPLANATION.search(text)) and not last_q
     if relationship:
         kind = Act.RELATIONSHIP_QUESTION
@@ -242,6 +247,9 @@ def classify_therapist_turn(text: str) -> TherapistAct:
 
 # ---------------------------------------------------------------- annotations
 
+# "[to Father]", "(to A)": the turn is addressed to someone other than the therapist.
+_TO_OTHER = re.compile(r"[\[(]\s*(?:to|at|turning to|looking at)\s+"
+                       r"(?!you\b|the therapist|therapist)[^\])]{1,30}[\])]", _I)
 # Anything in square brackets is transcriber notation ("[shrugs]", "[quickly]"), never speech.
 _BRACKETED = re.compile(r"\[[^\[\]\n]{1,48}\]")
 
@@ -307,8 +315,8 @@ _START_NO = re.compile(r"^\W*(?:no|nope|nah|not really|not at all|absolutely not
                        r"(?:um|uh|well|okay),? no)\b", _I)
 # Disagreement or refusal, whatever it is about (in-house list).
 _DISAGREE = re.compile(
-    r"^\W*(?:no|nope|nah|not really|lol no|yeah,? no|no,? no)\b|"
-    r"\bi don'?t think (?:so|that|it|this|i)\b|\bi wouldn'?t (?:say|call it)\b|"
+    r"^\W*(?:no|nope|nah|lol no|yeah,? no|no,? no)\b|"
+    r"\bi don'?t think (?:so|that'?s|it'?s|this is)\b|\bi wouldn'?t (?:say|call it)\b|"
     r"\b(?:that'?s|it'?s|that is|it is) (?:not|n'?t) (?:\w+ )?(?:it|that|true|right|relevant|"
     r"what|how|why|a matter|the point)\b|\bnothing of the sort\b|\bnothing like\b|"
     r"\b(?:a (?:bit of a )?stretch|read(?:ing)? (?:so much|too much|a lot) into|textbook|"
@@ -316,7 +324,8 @@ _DISAGREE = re.compile(
     r"i'?d rather not|i'?m not (?:going to|gonna|doing|avoiding|being|letting|writing|sticking)|"
     r"we'?re not (?:doing|writing|going)|i won'?t|not (?:doing|trying) that|"
     r"i don'?t see (?:how|the point|why|what)|doesn'?t (?:mean|do) anything|"
-    r"i don'?t (?:need|want) (?:a|to|that|this|the)|i'?m not (?:twelve|five|a kid|a child)|"
+    r"i don'?t (?:need|want) (?:that|this|to do (?:that|this))\b|"
+    r"i'?m not (?:twelve|five|a kid|a child)|"
     r"(?:is|are|that'?s) for (?:little )?kids|busywork|hate (?:this|that|these|doing)|"
     r"every (?:hour|day|single)\?|why (?:are|do) we (?:always |even )?(?:doing|have to|do)|"
     r"(?:makes?|made) me (?:not want|more anxious|feel worse|feel stupid))", _I)
@@ -346,7 +355,7 @@ STYLE = {
     "exclaim": re.compile(r"!"),
     "quote": re.compile(r"[\"“”]"),
     "therapy": re.compile(r"\b(?:therapy|therapist|session|sessions|counsell?\w*|"
-                          r"coming here|in here|this room|you)\b", _I),
+                          r"coming here|in here|this room)\b", _I),
 }
 _FIRST_PERSON = re.compile(r"\b(?:i|i'm|im|i've|i'd|i'll|me|my|myself)\b", _I)
 
@@ -426,6 +435,9 @@ class ClientFeatures:
     pause_s: float  # longest written pause/silence duration, 0 when none
     baseline_words: float  # this client's usual words in reply to open questions
     prev_text: str = ""  # the therapist turn before, as written
+    to_other: bool = False  # addressed to someone else in the room (a partner, a parent)
+    echo_span: tuple[int, int] | None = None  # "not invisible", "Tell him?": the therapist's
+    # own word thrown back, negated or as an incredulous question
     style: tuple[float, ...] = ()  # STYLE category rates, in STYLE order
     annotations: tuple[Annotation, ...] = field(default=())
 
@@ -441,9 +453,14 @@ class ClientFeatures:
 
 
 def client_features(
-    u: Utterance, prev: Utterance | None, baseline_words: float | None = None
+    u: Utterance, prev: Utterance | None, baseline_words: float | None = None,
+    after_other_client: bool = False,
 ) -> ClientFeatures:
-    """Features of client turn ``u`` given the therapist turn ``prev`` before it."""
+    """Features of client turn ``u`` given the therapist turn ``prev`` before it.
+
+    ``after_other_client``: the turn just before was another client's (couples or family
+    work), so a "you" here more likely answers them than the therapist.
+    """
     anns = _annotations(u)
     spoken = _spoken(u, anns)
     words = len(_WORD.findall(spoken))
@@ -470,7 +487,8 @@ def client_features(
         idk=bool(idk), idk_closing=bool(idk) and not thinking and words <= 9,
         thinking_aloud=thinking,
         negations=len(_NEGATION.findall(spoken)), reported=reported,
-        you_addressed=len(addressed_you(spoken, reported)),
+        you_addressed=0 if (after_other_client or _TO_OTHER.search(u.text))
+        else len(addressed_you(spoken, reported)),
         first_person=len(_FIRST_PERSON.findall(spoken)),
         affect_words=len(_AFFECT.findall(spoken)), neg_eval=len(_NEG_EVAL.findall(spoken)),
         third_person=len(_THIRD_PERSON.findall(spoken)), generic=len(_GENERIC.findall(spoken)),
@@ -482,8 +500,41 @@ def client_features(
         crying=AnnotationKind.CRYING in kinds, pause_s=pause,
         baseline_words=baseline_words if baseline_words is not None else DEFAULT_OPEN_REPLY_WORDS,
         prev_text=prev.text if prev is not None else "", annotations=anns,
+        to_other=after_other_client or bool(_TO_OTHER.search(u.text)),
+        echo_span=echo_rejection(spoken, prev.text) if prev is not None else None,
         style=tuple(min(1.0, len(p.findall(spoken)) / max(words, 1) * 5) for p in STYLE.values()),
     )
+
+
+_NEG_WORD = re.compile(
+    r"(?:\b(?:it'?s|that'?s|i'?m|it was|that was|i was|it is|that is) not|"
+    r"\b(?:it|that) (?:isn'?t|wasn'?t)|(?:^|[.!?]\s+)(?:no[.,]?\s+)?not)\s+"
+    r"(?:a |an |about |so |really |exactly |[\"“])?([^\W\d_][\w'-]+)", _I)
+_FIRST_SENTENCE = re.compile(r"^\W*([^.?!]{1,50}?)(\?|\.\s*(?:right|really|sure|yeah,? right)\b)",
+                             _I)
+
+
+_CURIOUS_START = re.compile(r"\s*(?:ok(?:ay)?,?\s+)?(?:what|how|why|which|who|when|where|can|could|"
+                            r"would|is|are|do|does)\b", _I)
+
+
+def echo_rejection(spoken: str, prev_text: str) -> tuple[int, int] | None:
+    """Where the client throws the therapist's own word back: negated or as a question.
+
+    "It's not mind-reading", "No. Not invisible." after the therapist said the word;
+    "Tell him?" / "Coffee in the park. Right." as the opening of the reply.
+    """
+    theirs = content_words(prev_text)
+    if not theirs:
+        return None
+    for m in _NEG_WORD.finditer(spoken[:40]):  # only as the reply opens
+        if m.group(1).lower()[:5] in theirs:
+            return (m.start(), m.end())
+    m = _FIRST_SENTENCE.match(spoken)
+    if (m and count_words(m.group(1)) <= 4 and content_words(m.group(1)) & theirs
+            and not _CURIOUS_START.match(m.group(1))):
+        return (m.start(1), m.end())
+    return None
 
 
 def previous_therapist(transcript: Transcript, index: int, reach: int = 3) -> Utterance | None:

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -34,6 +33,7 @@ from mendline.analysis.acts import (
     open_reply_baselines,
     previous_therapist,
 )
+from mendline.analysis.marker_rules import Hit, invitation, rule_hits, vetoes, whole_span
 from mendline.analysis.result import Marker
 from mendline.transcript import Role, Transcript, Utterance
 from mendline.vocabulary import MARKERS, TRANSCRIPT_MARKERS
@@ -44,6 +44,8 @@ __all__ = [
     "DEFAULT_DETECTOR",
     "Hit",
     "rule_hits",
+    "vetoes",
+    "cue_bucket",
     "feature_vector",
     "featurize",
     "FEATURE_NAMES",
@@ -54,288 +56,11 @@ __all__ = [
 # Where tools/train_markers.py writes the learned weights, relative to the package.
 MODEL_RESOURCE = "data/models/markers_v1.json"
 
-_I = re.IGNORECASE
-_NEGATED_FRAME = re.compile(
-    r"(?:not that|not saying|i'?m not saying|isn'?t that|i don'?t think|doesn'?t mean|"
-    r"wouldn'?t say|never said|not because|it'?s not like|not as if|i'm not trying to say)"
-    r"\W+(?:\w+\W+){0,3}$",
-    _I,
-)
-# A therapist turn this many words or more with no question counts as explaining: a short
-# reply to it is a backchannel, not a withdrawal (3RS boundary rules).
-_MINIMAL_MAX_WORDS = 4
-_MINIMAL_MAX_WORDS_WITH_CUE = 7
 # The client's usual open-question reply below which brevity is their ordinary style
-# (in-house assumption, see tests/analysis/test_markers.py::test_one_word_session).
+# (in-house assumption, see tests/analysis/test_markers.py::test_one_word_session_flags_but_softly).
 _TERSE_BASELINE_WORDS = 6.0
-
-
-@dataclass(frozen=True, slots=True)
-class Hit:
-    """One rule firing: strength in [0, 1], the evidence span, and a reason."""
-
-    score: float
-    span: tuple[int, int]
-    why: str
-    counter: bool = False  # a counter-cue was present as well
-
-
-# ---------------------------------------------------------------- lexicon
-
-
-@dataclass(frozen=True, slots=True)
-class _Cue:
-    pattern: re.Pattern[str]
-    weight: float
-    why: str
-
-
-@dataclass(frozen=True, slots=True)
-class _Lexicon:
-    cues: dict[str, tuple[_Cue, ...]]
-    counter: dict[str, tuple[re.Pattern[str], ...]]
-    extra: dict[str, re.Pattern[str]]
-    version: str
-
-
-@lru_cache(maxsize=1)
-def _lexicon() -> _Lexicon:
-    raw = json.loads(
-        resources.files("mendline").joinpath("data/lexicons/markers_en.json").read_text("utf-8"))
-    cues: dict[str, tuple[_Cue, ...]] = {}
-    counter: dict[str, tuple[re.Pattern[str], ...]] = {}
-    extra: dict[str, re.Pattern[str]] = {}
-    for mid, entry in raw["markers"].items():
-        cues[mid] = tuple(_Cue(re.compile(c["re"], _I), float(c["w"]), c["why"])
-                          for c in entry["cues"])
-        counter[mid] = tuple(re.compile(c["re"], _I) for c in entry["counter"])
-        for key in ("painful", "flat", "funny", "therapy"):
-            if key in entry:
-                extra[f"{mid}:{key}"] = re.compile(entry[key], _I)
-    return _Lexicon(cues, counter, extra, raw["_version"])
-
-
-def _inside(pos: int, spans: list[tuple[int, int]]) -> bool:
-    return any(a <= pos < b for a, b in spans)
-
-
-def _best_cue(mid: str, f: ClientFeatures) -> Hit | None:
-    """The strongest cue of ``mid`` outside reported speech and negated frames."""
-    best: Hit | None = None
-    for cue in _lexicon().cues[mid]:
-        for m in cue.pattern.finditer(f.spoken):
-            if m.end() == m.start() or _inside(m.start(), f.reported):
-                continue
-            if _NEGATED_FRAME.search(f.spoken[max(0, m.start() - 40):m.start()]):
-                continue
-            if best is None or cue.weight > best.score:
-                best = Hit(cue.weight, _trim(f.spoken, m.start(), m.end()), cue.why)
-            break
-    return best
-
-
-def _countered(mid: str, f: ClientFeatures) -> bool:
-    return any(p.search(f.spoken) for p in _lexicon().counter[mid])
-
-
-def _trim(text: str, a: int, b: int) -> tuple[int, int]:
-    while a < b and not text[a].isalnum() and text[a] not in "[(\"'“":
-        a += 1
-    while b > a and text[b - 1].isspace():
-        b -= 1
-    return (a, b)
-
-
-def _whole(u: Utterance) -> tuple[int, int]:
-    a = len(u.text) - len(u.text.lstrip())
-    return (a, len(u.text.rstrip()))
-
-
-# ---------------------------------------------------------------- rules per marker
-
-
-def _invitation(f: ClientFeatures) -> float:
-    """How much the therapist's turn asked for elaboration, 0 (a fact) to 1 (a feeling)."""
-    a = f.act
-    if a.feeling or a.relationship:
-        return 1.0
-    if a.open:
-        return 0.9
-    if a.probe:
-        return 0.8  # "Just okay?" follows up an answer and asks for more
-    if a.question and (a.interpretation or a.reflection or a.suggestion):
-        return 0.6
-    if a.factual:
-        return 0.0  # "When was that?" "Tuesday." is a full answer
-    if a.closed:
-        return 0.3  # "Did that upset you?" invites a little
-    if a.interpretation and not a.explanation:
-        return 0.35  # an offered reading, even without a question mark, awaits a reply
-    return 0.0  # explaining, reflecting without a question, or nothing before: backchannel
-
-
-def _minimal(u: Utterance, f: ClientFeatures) -> Hit | None:
-    if f.thinking_aloud:
-        return None
-    cue = _best_cue("withdrawal.minimal_response", f)
-    limit = _MINIMAL_MAX_WORDS_WITH_CUE if (cue or f.idk_closing) else _MINIMAL_MAX_WORDS
-    if f.words > limit:
-        return None
-    invited = _invitation(f)
-    if invited <= 0.0:
-        return None
-    paused = f.pause_s >= 3.0 or (f.latency_s or 0.0) >= 3.0 or f.silence
-    score = invited * (0.6 + (0.2 if cue or f.idk_closing else 0.0) + (0.2 if paused else 0.0))
-    what = ("a feeling question" if f.act.feeling else "a question about the two of you"
-            if f.act.relationship else "an open question" if f.act.open else "a question")
-    why = f"very short reply ({f.words} word{'s' if f.words != 1 else ''}) to {what}"
-    if paused:
-        why += ", after a long pause"
-    return Hit(min(score, 1.0), _whole(u), why)
-
-
-_TONE = re.compile(r"\[[^\]]{0,30}\b(?:cheerful\w*|upbeat|bright\w*|smil\w*|grin\w*|"
-                   r"breez\w*|casual\w*|light\w*|flat|chirp\w*|jok\w*|sing-?song|"
-                   r"laugh\w*|chuckl\w*|giggl\w*)\b[^\]]{0,30}\]", _I)
-
-
-def _affect_split(u: Utterance, f: ClientFeatures) -> Hit | None:
-    lex = _lexicon().extra
-    laugh = next((a for a in f.annotations if a.kind == "laughs"), None)
-    tone = _TONE.search(u.text)
-    laugh_span = laugh.span if laugh else tone.span() if tone else None
-    textual = _best_cue("withdrawal.content_affect_split", f)
-    if laugh_span is None and textual is None:
-        return None
-    painful = lex["withdrawal.content_affect_split:painful"].search(f.spoken)
-    painful_before = lex["withdrawal.content_affect_split:painful"].search(f.prev_text)
-    flat = lex["withdrawal.content_affect_split:flat"].search(f.spoken)
-    funny = lex["withdrawal.content_affect_split:funny"].search(f.spoken)
-    if not (painful or flat or painful_before):
-        return None
-    score = 0.8 if painful else 0.65 if painful_before else 0.5
-    if funny and not (painful or painful_before):
-        score *= 0.4
-    start = min(x for x in (
-        laugh_span[0] if laugh_span else None, textual.span[0] if textual else None,
-        painful.start() if painful else None, flat.start() if flat else None) if x is not None)
-    ends = [x for x in (laugh_span[1] if laugh_span else None, textual.span[1] if textual else None,
-                        painful.end() if painful else None, flat.end() if flat else None)
-            if x is not None]
-    why = ("laughs while describing something painful" if painful
-           else "light or laughing tone about something painful the therapist named"
-           if painful_before else "laughs while brushing it off")
-    return Hit(score, _trim(u.text, start, max(ends)), why,
-               counter=bool(funny) and not (painful or painful_before))
-
-
-def _hopeless(u: Utterance, f: ClientFeatures) -> Hit | None:
-    hit = _best_cue("withdrawal.self_criticism_hopelessness", f)
-    if hit is None:
-        return None
-    about_work = _lexicon().extra["withdrawal.self_criticism_hopelessness:therapy"].search(
-        f.spoken)
-    score = hit.score * (1.0 if about_work else 0.7)
-    return Hit(score, hit.span, hit.why + (" (about whether this work can help)" if about_work
-                                          else ""),
-               counter=_countered("withdrawal.self_criticism_hopelessness", f))
-
-
-def _storytelling(u: Utterance, f: ClientFeatures) -> Hit | None:
-    hit = _best_cue("withdrawal.avoidant_storytelling", f)
-    tied = _countered("withdrawal.avoidant_storytelling", f)
-    if hit is None and f.words >= 25 and f.act.invites_elaboration and f.overlap < 0.15:
-        hit = Hit(0.45, _whole(u), "long reply that moves away from the question asked")
-    if hit is None:
-        return None
-    if f.act.feeling:
-        hit = Hit(min(1.0, hit.score + 0.15), hit.span, hit.why + " right after a feeling question")
-    return Hit(hit.score, hit.span, hit.why, counter=tied)
-
-
-def _with_counter(mid: str) -> Callable[[Utterance, ClientFeatures], Hit | None]:
-    def rule(u: Utterance, f: ClientFeatures) -> Hit | None:
-        hit = _best_cue(mid, f)
-        if hit is None:
-            return None
-        return Hit(hit.score, hit.span, hit.why, counter=_countered(mid, f))
-    return rule
-
-
-def _objects_to(mid: str, about_client: bool, about_therapist: bool, what: str
-                ) -> Callable[[Utterance, ClientFeatures], Hit | None]:
-    """A cue rule, backed up by "negative stance about the topic just raised"."""
-    def rule(u: Utterance, f: ClientFeatures) -> Hit | None:
-        hit = _best_cue(mid, f)
-        counter = _countered(mid, f)
-        if hit is None and f.negative_stance and (about_client(f) or about_therapist(f)):
-            score = 0.55 if about_client(f) else 0.45
-            hit = Hit(score, _whole(u), f"pushes back on {what}")
-        if hit is None:
-            return None
-        return Hit(hit.score, hit.span, hit.why, counter=counter)
-    return rule  # type: ignore[return-value]
-
-
-def _rejects(u: Utterance, f: ClientFeatures) -> Hit | None:
-    hit = _best_cue("confrontation.rejects_intervention", f)
-    if hit is None and f.disagree and f.act.offers_intervention:
-        hit = Hit(0.55, _whole(u), "disagrees with what the therapist offered")
-    if hit is None:
-        return None
-    offered = f.act.offers_intervention or f.act.question
-    score = hit.score * (1.0 if offered else 0.6)
-    if hit.why == "answers with a flat no" and not (f.act.interpretation or f.act.reflection
-                                                     or f.act.suggestion):
-        score *= 0.5  # "No." to a yes/no question is an answer, not a rejection
-    return Hit(score, hit.span, hit.why + (" after the therapist offered a reading or idea"
-                                          if f.act.offers_intervention else ""),
-               counter=_countered("confrontation.rejects_intervention", f))
-
-
-def _defends(u: Utterance, f: ClientFeatures) -> Hit | None:
-    hit = _best_cue("confrontation.defends_self", f)
-    if hit is None:
-        return None
-    asked = f.act.open and not (f.act.interpretation or f.act.suggestion)
-    return Hit(hit.score * (0.7 if asked and hit.score < 0.6 else 1.0), hit.span, hit.why)
-
-
-_RULES: dict[str, Callable[[Utterance, ClientFeatures], Hit | None]] = {
-    "withdrawal.denial": _with_counter("withdrawal.denial"),
-    "withdrawal.minimal_response": _minimal,
-    "withdrawal.abstract_communication": _with_counter("withdrawal.abstract_communication"),
-    "withdrawal.avoidant_storytelling": _storytelling,
-    "withdrawal.deferential_appeasing": _with_counter("withdrawal.deferential_appeasing"),
-    "withdrawal.content_affect_split": _affect_split,
-    "withdrawal.self_criticism_hopelessness": _hopeless,
-    "confrontation.complaint_about_therapist": _with_counter(
-        "confrontation.complaint_about_therapist"),
-    "confrontation.rejects_intervention": _rejects,
-    "confrontation.complaint_about_activities": _objects_to(
-        "confrontation.complaint_about_activities", lambda f: f.task_words,
-        lambda f: f.act.topic_task and f.act.suggestion, "a task of therapy"),
-    "confrontation.complaint_about_parameters": _objects_to(
-        "confrontation.complaint_about_parameters", lambda f: False,
-        lambda f: f.act.topic_frame and not f.act.invites_elaboration, "the arrangements"),
-    "confrontation.complaint_about_progress": _objects_to(
-        "confrontation.complaint_about_progress", lambda f: False,
-        lambda f: f.act.topic_progress and f.progress_words, "how therapy is going"),
-    "confrontation.defends_self": _defends,
-    "confrontation.control_pressure": _with_counter("confrontation.control_pressure"),
-}
-assert set(_RULES) == set(TRANSCRIPT_MARKERS)
-
-
-def rule_hits(u: Utterance, f: ClientFeatures) -> dict[str, Hit]:
-    """Every marker rule that fires on client turn ``u``."""
-    out: dict[str, Hit] = {}
-    for mid, rule in _RULES.items():
-        hit = rule(u, f)
-        if hit is not None:
-            out[mid] = hit
-    return out
-
+# ... and how much a minimal-response confidence is scaled down for such a client.
+_TERSE_FACTOR = 0.6
 
 # ---------------------------------------------------------------- features for the model
 
@@ -347,7 +72,7 @@ _SHARED = (
     "probe_q", "neg_eval", "third_person_rate", "generic_rate", "first_person_rate", "starts_no",
     "long_low_overlap", "disagree", "negative_stance", "task_words", "frame_words",
     "progress_words", "topic_task", "topic_frame", "topic_progress", "neg_x_task",
-    "neg_x_frame", "neg_x_progress", "disagree_x_offer",
+    "neg_x_frame", "neg_x_progress", "disagree_x_offer", "echo_rejection",
 ) + tuple(f"style:{k}" for k in STYLE)
 FEATURE_NAMES: tuple[str, ...] = (
     tuple(f"rule:{m}" for m in TRANSCRIPT_MARKERS)
@@ -361,7 +86,7 @@ def feature_vector(f: ClientFeatures, hits: dict[str, Hit], has_prev: bool) -> l
     a = f.act
     words = max(f.words, 0)
     shared = [
-        math.log1p(words) / 4.0, _invitation(f), float(a.feeling), float(a.relationship),
+        math.log1p(words) / 4.0, invitation(f), float(a.feeling), float(a.relationship),
         float(a.open), float(a.closed), float(a.suggestion), float(a.interpretation),
         float(a.reflection), float(a.explanation), float(not has_prev), float(f.hedges > 0),
         float(f.idk_closing), float(f.thinking_aloud), min(1.0, f.negations / max(words, 1) * 4),
@@ -377,7 +102,8 @@ def feature_vector(f: ClientFeatures, hits: dict[str, Hit], has_prev: bool) -> l
         float(f.negative_stance and (f.task_words or a.topic_task)),
         float(f.negative_stance and (f.frame_words or a.topic_frame)),
         float(f.negative_stance and (f.progress_words or a.topic_progress)),
-        float(f.disagree and a.offers_intervention), *f.style,
+        float(f.disagree and a.offers_intervention), float(f.echo_span is not None),
+        *f.style,
     ]
     return ([hits[m].score if m in hits else 0.0 for m in TRANSCRIPT_MARKERS]
             + [float(m in hits and hits[m].counter) for m in TRANSCRIPT_MARKERS]
@@ -391,6 +117,9 @@ class _IdModel:
     platt_a: float
     platt_b: float
     threshold: float
+    strong_rule_precision: float  # share of strong, uncountered cue hits that were right
+    medium_rule_precision: float  # the same for medium cue hits (weight 0.5 to 0.8)
+
 
     def prob(self, x: list[float]) -> float:
         z = self.bias + sum(w * v for w, v in zip(self.weights, x, strict=True))
@@ -407,7 +136,9 @@ def _model() -> dict[str, _IdModel] | None:
     if tuple(raw["features"]) != FEATURE_NAMES:
         return None  # trained on another feature layout: fall back to the rules
     return {mid: _IdModel(tuple(m["weights"]), m["bias"], m["platt_a"], m["platt_b"],
-                          m["threshold"]) for mid, m in raw["markers"].items()}
+                          m["threshold"], m["strong_rule_precision"],
+                          m["medium_rule_precision"])
+            for mid, m in raw["markers"].items()}
 
 
 # ---------------------------------------------------------------- detectors
@@ -430,7 +161,10 @@ def _client_turns(t: Transcript) -> list[tuple[Utterance, ClientFeatures, bool]]
         if u.role is not Role.CLIENT or not u.text.strip():
             continue
         prev = previous_therapist(t, i)
-        out.append((u, client_features(u, prev, baselines[i]), prev is not None))
+        before = t.utterances[i - 1] if i > 0 else None
+        other = (before is not None and before.role is Role.CLIENT
+                 and before.speaker != u.speaker)
+        out.append((u, client_features(u, prev, baselines[i], other), prev is not None))
     return out
 
 
@@ -453,7 +187,10 @@ def _make(u: Utterance, mid: str, conf: float, span: tuple[int, int], why: str,
 
 _RULES_NAME = "markers.rules.v1"
 _MODEL_NAME = "markers.lr.v1"
+_CONTEXT_NAME = "markers.lr_context.v1"
 _RULE_THRESHOLD = 0.5
+_STRONG = 0.8
+_MEDIUM = 0.5
 
 
 def featurize(t: Transcript) -> list[tuple[Utterance, dict[str, Hit], list[float]]]:
@@ -471,13 +208,58 @@ def _run_rules(t: Transcript) -> list[Marker]:
         for mid, hit in rule_hits(u, f).items():
             conf = hit.score * (0.5 if hit.counter else 1.0)
             if _terse_client(f, mid):
-                conf *= 0.6
+                conf *= _TERSE_FACTOR
             if conf >= _RULE_THRESHOLD:
                 out.append(_make(u, mid, conf, hit.span, hit.why, f, _RULES_NAME))
     return out
 
 
-def _run_model(t: Transcript) -> list[Marker]:
+# Clinician wording for the context features a model-only flag can rest on.
+_FEATURE_WORDS = {
+    "feeling_q": "it follows a question about feelings",
+    "relationship_q": "it follows a question about the two of you",
+    "open_q": "it follows an open question",
+    "invited": "the therapist had invited more",
+    "suggestion": "it answers a suggestion",
+    "interpretation": "it answers an interpretation",
+    "reflection": "it answers a reflection",
+    "you_addressed": "it speaks to the therapist directly",
+    "negative_stance": "it objects or disagrees",
+    "disagree": "it disagrees",
+    "neg_eval": "it judges something negatively",
+    "long_low_overlap": "a long reply that stays away from the question",
+    "laughs": "laughter", "pause": "a long pause", "long_latency": "a slow reply",
+    "neg_x_task": "it objects to a task", "neg_x_frame": "it objects to the arrangements",
+    "neg_x_progress": "it doubts progress", "disagree_x_offer": "it turns down what was offered",
+    "generic_rate": "it talks in generalities", "third_person_rate": "it talks about others",
+    "hedge": "hedged wording", "idk_closing": "\"I don't know\"",
+}
+
+
+def cue_bucket(hit: Hit | None) -> str | None:
+    """'strong' or 'medium' for an uncountered cue hit, else None."""
+    if hit is None or hit.counter:
+        return None
+    return "strong" if hit.score >= _STRONG else "medium" if hit.score >= _MEDIUM else None
+
+
+def cue_precision(m: _IdModel, hit: Hit | None) -> float:
+    """How often a cue hit of this strength was right in training: a floor on confidence."""
+    bucket = cue_bucket(hit)
+    return (m.strong_rule_precision if bucket == "strong" else
+            m.medium_rule_precision if bucket == "medium" else 0.0)
+
+
+def _model_why(m: _IdModel, x: list[float]) -> str:
+    parts = sorted(((w * v, n) for w, v, n in zip(m.weights, x, FEATURE_NAMES, strict=True)
+                    if n in _FEATURE_WORDS and w * v > 0), reverse=True)[:2]
+    if not parts:
+        return "no single phrase, but the turn as a whole fits this pattern"
+    return "no single phrase, but " + " and ".join(_FEATURE_WORDS[n] for _, n in parts)
+
+
+def _run_model(t: Transcript, *, model_only: bool = False,
+               name: str = "markers.lr.v1") -> list[Marker]:
     model = _model()
     if model is None:
         return _run_rules(t)
@@ -485,19 +267,26 @@ def _run_model(t: Transcript) -> list[Marker]:
     for u, f, has_prev in _client_turns(t):
         hits = rule_hits(u, f)
         x = feature_vector(f, hits, has_prev)
+        vetoed = vetoes(u, f)
+        found: list[tuple[str, float, Hit | None]] = []
         for mid in TRANSCRIPT_MARKERS:
-            p = model[mid].prob(x)
-            if _terse_client(f, mid):
-                p *= 0.6
-            if p < model[mid].threshold:
-                continue
             hit = hits.get(mid)
+            if mid in vetoed and (hit is None or hit.counter):
+                continue
+            p = model[mid].prob(x)
+            p = max(p, cue_precision(model[mid], hit))
+            if _terse_client(f, mid):
+                p *= _TERSE_FACTOR
+            if p >= model[mid].threshold:
+                found.append((mid, p, hit))
+        for mid, p, hit in found:
+            if hit is None and not model_only:
+                continue
             if hit is None:
-                # The model can fire from context alone; quote the whole turn then.
-                span, why = _whole(u), "the turn as a whole fits this pattern (model)"
+                span, why = whole_span(u), _model_why(model[mid], x)
             else:
                 span, why = hit.span, hit.why
-            out.append(_make(u, mid, p, span, why, f, _MODEL_NAME))
+            out.append(_make(u, mid, p, span, why, f, name))
     return out
 
 
@@ -507,9 +296,17 @@ DETECTORS: dict[str, Detector] = {
         Detector(_RULES_NAME, TRANSCRIPT_MARKERS,
                  "phrase cues and conversational context only; confidence is the rule strength",
                  _run_rules),
+        # Every marker rests on a phrase cue; the model weighs cue and context and calibrates.
         Detector(_MODEL_NAME, TRANSCRIPT_MARKERS,
-                 "phrase cues and context combined by a calibrated logistic model per marker",
+                 "phrase cues and context combined by a calibrated logistic model per marker; "
+                 "reports only markers whose phrase cue fired",
                  _run_model),
+        # The model may also flag from context alone. More recall on the synthetic corpus,
+        # but on real client language (MIBot) most context-only flags looked wrong ("thank u"
+        # read as deference), so it is not the default.
+        Detector(_CONTEXT_NAME, TRANSCRIPT_MARKERS,
+                 "as markers.lr.v1, but the model may also flag a turn from context alone",
+                 lambda t: _run_model(t, model_only=True, name=_CONTEXT_NAME)),
     )
 }
 DEFAULT_DETECTOR = _MODEL_NAME

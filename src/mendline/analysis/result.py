@@ -17,6 +17,7 @@ __all__ = [
     "Marker",
     "Repair",
     "Contribution",
+    "EpisodeRef",
     "Episode",
     "Engagement",
     "Segment",
@@ -92,6 +93,13 @@ class Contribution(_Model):
     why: str
 
 
+class EpisodeRef(_Model):
+    """Points at an episode of another session (the one an "about last time…" picks up)."""
+
+    session: int | None  # that session's number, when known
+    episode: int  # Episode.id within that session's analysis
+
+
 class Episode(_Model):
     id: int
     family: str
@@ -104,6 +112,7 @@ class Episode(_Model):
     significance: int  # 1-5
     open_at_end: bool = False
     evidence: str = ""
+    continues_from: EpisodeRef | None = None  # set when this session picks up an open episode
 
 
 class Engagement(_Model):

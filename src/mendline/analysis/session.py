@@ -10,16 +10,23 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from mendline import __version__
+from mendline.analysis import contributions as _contributions
+from mendline.analysis import episodes as _episodes
+from mendline.analysis.contributions import detect_contributions
 from mendline.analysis.engagement import measure_engagement
+from mendline.analysis.episodes import build_episodes
 from mendline.analysis.markers import DEFAULT_DETECTOR, detect_markers
+from mendline.analysis.repairs import detect_repairs, detector_name
 from mendline.analysis.result import (
     AnnotationOut,
+    Episode,
     SessionAnalysis,
     SessionInfo,
     Source,
     UtteranceOut,
 )
 from mendline.analysis.segments import segment_session
+from mendline.guidance import guidance_for
 from mendline.stage import StageSettings, stage_for
 from mendline.transcript import Transcript
 
@@ -39,6 +46,10 @@ class SessionContext:
     number: int | None = None
     date: dt.date | None = None
     stage_settings: StageSettings = field(default_factory=StageSettings)
+    # Episodes left open at the end of the previous session (``Episode.open_at_end``), and
+    # that session's number: an "about last time…" early in this session picks them up.
+    open_episodes: tuple[Episode, ...] = ()
+    open_episodes_session: int | None = None
 
 
 def _utterances_out(transcript: Transcript) -> list[UtteranceOut]:
@@ -73,10 +84,21 @@ def analyze_session(
         markers = []
     else:
         markers = detect_markers(transcript)
+    english = not notes
+    repairs = detect_repairs(transcript, markers) if english else []
+    contributions = detect_contributions(transcript, markers, repairs) if english else []
+    previous = ctx.open_episodes_session
+    if previous is None and ctx.number is not None and ctx.open_episodes:
+        previous = ctx.number - 1
+    episodes = build_episodes(transcript, markers, repairs, carried=ctx.open_episodes,
+                              carried_session=previous) if english else []
     stage = stage_for(ctx.number, ctx.stage_settings).value if ctx.number else None
+    guidance = guidance_for(episodes, markers, repairs, stage=stage, client=ctx.client,
+                            session=ctx.number, carried=ctx.open_episodes)
     return SessionAnalysis(
         analyzer_version=ANALYZER_VERSION,
-        detectors=[DEFAULT_DETECTOR],
+        detectors=[DEFAULT_DETECTOR, detector_name(), _contributions.DETECTOR,
+                   _episodes.DETECTOR],
         session=SessionInfo(
             client=ctx.client,
             number=ctx.number,
@@ -97,7 +119,11 @@ def analyze_session(
         ],
         utterances=_utterances_out(transcript),
         markers=markers,
+        repairs=repairs,
+        therapist_contributions=contributions,
+        episodes=episodes,
         engagement=measure_engagement(transcript),
-        segments=segment_session(transcript, markers),
+        segments=segment_session(transcript, markers, episodes),
+        guidance=guidance,
         notes=notes + list(transcript.warnings),
     )

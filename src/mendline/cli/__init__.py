@@ -20,7 +20,7 @@ from typing import Any
 
 import typer
 
-from mendline.cli import session_commands  # noqa: F401  (registers its commands)
+from mendline.cli import report_commands, session_commands  # noqa: F401  (register commands)
 from mendline.cli.common import EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, app, err
 from mendline.errors import MendlineError, RolesUnresolved
 

@@ -229,10 +229,10 @@ def eval_(
     ] = None,
 ) -> None:
     """Score Mendline (and two baselines) on labelled cases."""
-    from mendline.evaluation import evaluate_file
+    from mendline.scoring import evaluate_path
 
-    report = evaluate_file(file, split=split)
+    reports = evaluate_path(file, split=split)
     if as_json:
-        print_json(report.to_json())
+        print_json([r.to_dict() for r in reports])
     else:
-        typer.echo(report.formattable())
+        typer.echo("\n\n".join(r.format_table() for r in reports))

@@ -12,7 +12,16 @@ through, ready for encryption at rest), ``records`` (the frozen records handed o
 (import and read-back), ``clinical`` (attendance, measures, feedback, comments).
 """
 
-from mendline.store.clinical import add_attendance, add_comment, add_feedback, add_measure
+from mendline.store.clinical import (
+    add_attendance,
+    add_comment,
+    add_feedback,
+    add_measure,
+    list_attendance,
+    list_comments,
+    list_feedback,
+    list_measures,
+)
 from mendline.store.engine import ENV_VAR, Store, default_db_path, open_store, resolve_url
 from mendline.store.records import (
     Attendance,
@@ -79,4 +88,8 @@ __all__ = [
     "add_measure",
     "add_feedback",
     "add_comment",
+    "list_attendance",
+    "list_measures",
+    "list_feedback",
+    "list_comments",
 ]

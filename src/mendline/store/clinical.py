@@ -40,7 +40,16 @@ from mendline.store.models import (
 from mendline.store.records import Attendance, Comment, Feedback, Measure
 from mendline.vocabulary import MARKERS, STRATEGIES
 
-__all__ = ["add_attendance", "add_measure", "add_feedback", "add_comment"]
+__all__ = [
+    "add_attendance",
+    "add_measure",
+    "add_feedback",
+    "add_comment",
+    "list_attendance",
+    "list_measures",
+    "list_feedback",
+    "list_comments",
+]
 
 
 def add_attendance(
@@ -185,6 +194,88 @@ def add_comment(
         s.flush()
         return Comment(row.id, row.client_id, row.session_id, row.author_id, row.utterance,
                        row.body, row.created_at)
+
+
+def _visible_client(s: Session, viewer: ClinicianRef, owner: ClinicianRef | None, code: str):
+    """The client row, if ``viewer`` owns it or it is shared with them; else NotFound."""
+    who = clinician_row(s, viewer)
+    client = client_row(s, clinician_row(s, owner if owner is not None else viewer), code)
+    if not _may_see(s, who.id, client.id):
+        raise NotFound(f"no client {code!r} shared with {who.username!r}")
+    return client
+
+
+def _session_numbers(s: Session, client_id: int) -> dict[int, int]:
+    rows = s.execute(
+        select(SessionRow.id, SessionRow.number).where(SessionRow.client_id == client_id)
+    )
+    return {sid: number for sid, number in rows}
+
+
+def list_attendance(
+    store: StoreOrSession, *, clinician: ClinicianRef, client_code: str,
+    owner: ClinicianRef | None = None,
+) -> list[Attendance]:
+    """A client's attendance records, oldest first."""
+    with unit_of_work(store) as s:
+        client = _visible_client(s, clinician, owner, client_code)
+        rows = s.scalars(
+            select(AttendanceRow).where(AttendanceRow.client_id == client.id)
+            .order_by(AttendanceRow.date)
+        )
+        return [Attendance(r.id, r.client_id, r.date, r.status, r.minutes_late, r.source)
+                for r in rows]
+
+
+def list_measures(
+    store: StoreOrSession, *, clinician: ClinicianRef, client_code: str,
+    owner: ClinicianRef | None = None,
+) -> list[Measure]:
+    """A client's completed forms, oldest first, with the session number they belong to."""
+    with unit_of_work(store) as s:
+        client = _visible_client(s, clinician, owner, client_code)
+        numbers = _session_numbers(s, client.id)
+        rows = s.scalars(
+            select(MeasureRow).where(MeasureRow.client_id == client.id)
+            .order_by(MeasureRow.date, MeasureRow.id)
+        )
+        return [Measure(r.id, r.client_id, r.session_id, r.instrument, r.date, r.items,
+                        r.total, r.scale, numbers.get(r.session_id)) for r in rows]
+
+
+def list_feedback(
+    store: StoreOrSession, *, clinician: ClinicianRef, client_code: str,
+    owner: ClinicianRef | None = None,
+) -> list[Feedback]:
+    """Every confirmation, rejection and relabel on a client's analyses, oldest first."""
+    with unit_of_work(store) as s:
+        client = _visible_client(s, clinician, owner, client_code)
+        rows = s.execute(
+            select(FeedbackRow, SessionRow.number)
+            .join(AnalysisRow, AnalysisRow.id == FeedbackRow.analysis_id)
+            .join(SessionRow, SessionRow.id == AnalysisRow.session_id)
+            .where(SessionRow.client_id == client.id)
+            .order_by(FeedbackRow.created_at, FeedbackRow.id)
+        )
+        return [Feedback(r.id, r.clinician_id, r.analysis_id, r.item_kind, r.item_index,
+                         r.action, r.new_label, r.note, r.created_at, number)
+                for r, number in rows]
+
+
+def list_comments(
+    store: StoreOrSession, *, clinician: ClinicianRef, client_code: str,
+    owner: ClinicianRef | None = None,
+) -> list[Comment]:
+    """Comments on a client (by its clinician or a supervisor it is shared with)."""
+    with unit_of_work(store) as s:
+        client = _visible_client(s, clinician, owner, client_code)
+        numbers = _session_numbers(s, client.id)
+        rows = s.scalars(
+            select(CommentRow).where(CommentRow.client_id == client.id)
+            .order_by(CommentRow.created_at, CommentRow.id)
+        )
+        return [Comment(r.id, r.client_id, r.session_id, r.author_id, r.utterance, r.body,
+                        r.created_at, numbers.get(r.session_id)) for r in rows]
 
 
 def _may_see(s: Session, clinician_id: int, client_id: int) -> bool:

@@ -107,6 +107,7 @@ class Measure:
     items: Any
     total: float | None
     scale: str | None
+    session_number: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +121,7 @@ class Feedback:
     new_label: str | None
     note: str | None
     created_at: datetime
+    session_number: int | None = None  # filled by readers that join the session
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +141,7 @@ class Comment:
     utterance: int | None
     body: str
     created_at: datetime
+    session_number: int | None = None  # filled by readers that join the session
 
 
 @dataclass(frozen=True, slots=True)

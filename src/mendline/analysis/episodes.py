@@ -1,0 +1,335 @@
+"""Rupture episodes: markers grouped into strains, repair attempts attached, outcome judged.
+
+3RS coders rate each rupture's significance and the extent of its resolution (Eubanks,
+Muran & Safran, 2015). Mendline groups markers into episodes by these rules (the constants
+below carry the numbers):
+
+1. A marker opens an episode. Later markers of the **same family** join it while they come
+   within ``JOIN_CLIENT_TURNS`` client turns of the episode's last marker; markers of the
+   other family on the same turn ride along.
+2. A marker of the **other family** on a later turn closes the episode and opens a new one.
+3. An episode also closes when the client **re-engages** for ``REENGAGED_TURNS`` client
+   turns in a row, when ``JOIN_CLIENT_TURNS`` client turns pass with no marker, or at the
+   end of the session.
+4. Repair attempts by the therapist from the episode's start until it closes (and at most
+   ``REPAIR_LAG`` utterances after its last marker) belong to it.
+
+The outcome comes from what the client does after the first repair attempt (resolution
+"unfolds over turns"; clinical.md): re-engagement — a longer reply than this client's own
+earlier median, feeling words, talk about the two of them, their own disagreement voiced —
+counts for resolution; further markers and appeasing ("it's fine, really", "you're just
+doing your job") count against it. An appeasing reply after a repair is not resolution.
+
+An episode still open when the session ends is marked ``open_at_end``. The next session can
+pick it up: when either party refers back to last time early in the session ("I've been
+thinking about what I said last week…"), the episode there gets ``continues_from`` pointing
+at the open one (see ``SessionContext.open_episodes``).
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from mendline.analysis.result import Episode, EpisodeRef, Marker, Repair
+from mendline.analysis.segments import significance as _marker_significance
+from mendline.transcript import Role, Transcript, Utterance
+from mendline.vocabulary import Outcome
+
+__all__ = [
+    "DETECTOR",
+    "JOIN_CLIENT_TURNS",
+    "REENGAGED_TURNS",
+    "REPAIR_LAG",
+    "OUTCOME_CLIENT_TURNS",
+    "PICKUP_UTTERANCES",
+    "build_episodes",
+    "picks_up_last_time",
+    "reply_kind",
+]
+
+DETECTOR = "episodes.rules.v1"
+
+# Same-family markers this many client turns apart still belong to one strain (about three
+# exchanges: 3RS segments are 5 minutes, and a strain inside one usually recurs within a
+# few turns; in-house choice, checked on the dev split of corpora/repairs/episodes.jsonl).
+JOIN_CLIENT_TURNS = 3
+# Whether a marker of the other family, coming within JOIN_CLIENT_TURNS, joins the open
+# episode. A strain often changes face inside one exchange (a complaint, then a shut-down
+# "Fine. What."; in the episode corpus a fifth of coded episodes hold both families), so it
+# does; the episode keeps the family of the marker that opened it.
+JOIN_OTHER_FAMILY = True
+# Two re-engaged client replies in a row close an episode: one can be politeness.
+REENGAGED_TURNS = 2
+# A repair attempt up to this many utterances after the last marker still answers it.
+REPAIR_LAG = 6
+# How many client replies after the first repair attempt the outcome is judged on.
+OUTCOME_CLIENT_TURNS = 6
+# "About last time…" counts as picking up an open episode within the session's first
+# utterances (an opening check-in takes a few exchanges before it).
+PICKUP_UTTERANCES = 30
+# Without earlier replies to compare with, a re-engaged reply has about this many words
+# (the same modest in-house figure the marker detector assumes for open questions).
+_DEFAULT_MEDIAN_WORDS = 12.0
+
+_I = re.IGNORECASE
+_APPEASE = re.compile(
+    r"^\W*(?:(?:no|yeah|honestly|really|okay|ok|um|uh|well)[,.\s]+)*(?:it'?s|that'?s|i'?m) "
+    r"(?:fine|okay|ok|alright|all right|no big deal|not a problem|good)\b|"
+    r"\b(?:don'?t worry(?: about it)?|it'?s not you|not your fault|you'?re (?:just )?doing your "
+    r"job|whatever you think|you know best|you'?re the expert|forget (?:it|i said)|"
+    r"it doesn'?t matter|never ?mind|no,? really|it'?s fine,? really)\b", _I)
+_RELATIONSHIP = re.compile(
+    r"\b(?:you (?:said|did|were|didn'?t|don'?t|keep|kept|get|got|listened|heard|asked)|"
+    r"with you|to you|in here|here with|between us|these sessions|coming here|"
+    r"when you (?:said|asked|brought)|you and me|us\b|telling you|tell you|said sorry)", _I)
+_AFFECT = re.compile(
+    r"\b(?:feel\w*|felt|sad\w*|angry|anger|mad|upset|hurt\w*|scared|afraid|anxious|worried|"
+    r"lonely|alone|ashamed|shame|guilty|embarrass\w*|frustrat\w*|annoyed|relieved|terrif\w*|"
+    r"tired of|exhaust\w*|cry\w*|tears|overwhelm\w*|failing|heard|listened|better|honest\w*)\b",
+    _I)
+_OWN_VIEW = re.compile(
+    r"\b(?:i (?:think|want|need|wish|don'?t want|didn'?t want|would rather|'d rather|"
+    r"disagree|don'?t agree)|what i (?:want|need|meant|mean)|to be honest|honestly)\b", _I)
+# Reservations in a reply that otherwise comes back to the work: partly, not fully, resolved.
+_RESERVED = re.compile(
+    r"\b(?:maybe|perhaps|i suppose|not sure|still|depends|we'?ll see|i guess|leave it|"
+    r"move on|for now|another time|next week|not today|if you (?:say|want|like)|i'?ll try|"
+    r"not promising|kind of|sort of|a bit|a little)\b", _I)
+_LAST_TIME = re.compile(
+    r"\b(?:last (?:week|time|session)|the other week|(?:at )?the end (?:of )?last|"
+    r"since (?:we )?(?:last )?(?:spoke|met|talked)|after last (?:time|week|session)|"
+    r"about last (?:week|time))\b", _I)
+_ABOUT_US = re.compile(
+    r"\b(?:i said|you said|i asked|we (?:talked|spoke|said|were talking|left)|what happened|"
+    r"our (?:conversation|session|talk)|between us|in here|the end|how (?:it|we) (?:left|ended)|"
+    r"(?:been )?thinking about|what i (?:said|asked)|brought up|came up|stuck with me)\b", _I)
+
+
+def reply_kind(u: Utterance, markers_here: Sequence[Marker], median_words: float) -> str:
+    """'strain', 'appeasing', 're-engaged' or 'neutral': one client reply after a repair.
+
+    Re-engagement needs more than length: a long reply counts when it carries feeling,
+    talk about the two of them, or the client's own view; speech length alone is not
+    evidence (3RS boundary rules).
+    """
+    text = u.spoken_text
+    appeasing = bool(_APPEASE.search(text)) or any(
+        m.id in ("withdrawal.deferential_appeasing", "withdrawal.denial") for m in markers_here)
+    if appeasing and u.words < max(14.0, median_words * 1.5):
+        return "appeasing"
+    if markers_here:
+        return "strain"
+    words = u.words
+    relational = bool(_RELATIONSHIP.search(text))
+    affect = bool(_AFFECT.search(text))
+    own = bool(_OWN_VIEW.search(text))
+    long_enough = words >= max(6.0, 0.8 * median_words)
+    if long_enough and (relational or affect or own):
+        return "re-engaged"
+    if words >= max(10.0, 1.3 * median_words):
+        return "re-engaged"
+    return "neutral"
+
+
+@dataclass(slots=True)
+class _Open:
+    family: str
+    start: int
+    markers: list[int] = field(default_factory=list)  # indexes into the markers list
+    last_marker_utt: int = 0
+    end: int = 0
+    closed_by: str = "end of session"  # "re-engaged", "quiet", "other family", "end of session"
+    continues_from: EpisodeRef | None = None
+
+
+def _median_before(t: Transcript, index: int) -> float:
+    words = [u.words for u in t.utterances[:index] if u.role is Role.CLIENT and u.text.strip()]
+    if len(words) < 3:
+        words = [u.words for u in t.utterances if u.role is Role.CLIENT and u.text.strip()]
+    return float(statistics.median(words)) if len(words) >= 3 else _DEFAULT_MEDIAN_WORDS
+
+
+def _group(t: Transcript, markers: Sequence[Marker]) -> list[_Open]:
+    """Rules 1-3: markers into episodes, with where and why each closed."""
+    by_utt: dict[int, list[int]] = {}
+    for k, m in enumerate(markers):
+        by_utt.setdefault(m.utterance, []).append(k)
+    clients = [u for u in t.utterances if u.role is Role.CLIENT and u.text.strip()]
+    episodes: list[_Open] = []
+    cur: _Open | None = None
+    since_marker = 0
+    engaged_run = 0
+    for u in clients:
+        here = by_utt.get(u.index, [])
+        families = {markers[k].family for k in here}
+        if cur is not None and here and (cur.family in families or JOIN_OTHER_FAMILY):
+            cur.markers += here
+            cur.last_marker_utt = cur.end = u.index
+            since_marker = engaged_run = 0
+            continue
+        if here:
+            if cur is not None:
+                cur.closed_by = "other family"
+                episodes.append(cur)
+            best = max(here, key=lambda k: markers[k].confidence)
+            fam = markers[best].family
+            cur = _Open(fam, u.index, list(here), u.index, u.index)
+            since_marker = engaged_run = 0
+            continue
+        if cur is None:
+            continue
+        since_marker += 1
+        kind = reply_kind(u, (), _median_before(t, cur.start))
+        engaged_run = engaged_run + 1 if kind == "re-engaged" else 0
+        cur.end = u.index
+        if engaged_run >= REENGAGED_TURNS:
+            cur.closed_by = "re-engaged"
+        elif since_marker > JOIN_CLIENT_TURNS:
+            cur.closed_by = "quiet"
+        else:
+            continue
+        episodes.append(cur)
+        cur = None
+    if cur is not None:
+        cur.end = len(t.utterances) - 1
+        episodes.append(cur)
+    return episodes
+
+
+def _judge(
+    t: Transcript, ep: _Open, repair_idx: list[int], repairs: Sequence[Repair],
+    markers: Sequence[Marker], until: int,
+) -> tuple[str, int, str, bool]:
+    """(outcome, resolution 1-5, evidence in plain words, client re-engaged at all)."""
+    median = _median_before(t, ep.start)
+    by_utt: dict[int, list[Marker]] = {}
+    for m in markers:
+        by_utt.setdefault(m.utterance, []).append(m)
+    after_from = repairs[repair_idx[0]].utterance + 1 if repair_idx else ep.last_marker_utt + 1
+    replies = [u for u in t.utterances[after_from:until + 1]
+               if u.role is Role.CLIENT and u.text.strip()][:OUTCOME_CLIENT_TURNS]
+    kinds = [reply_kind(u, by_utt.get(u.index, []), median) for u in replies]
+    engaged = kinds.count("re-engaged")
+    against = kinds.count("strain") + kinds.count("appeasing")
+    relational = any(k == "re-engaged" and _RELATIONSHIP.search(u.spoken_text)
+                     for k, u in zip(kinds, replies, strict=True))
+    if not repair_idx:
+        spont = engaged >= REENGAGED_TURNS
+        why = ("no repair attempt was found; the client "
+               + ("came back to the work on their own" if spont
+                  else "did not clearly re-engage afterwards"))
+        return Outcome.NO_REPAIR_ATTEMPTED.value, 2 if spont else 1, why, spont
+    if not replies:
+        return (Outcome.UNRESOLVED.value, 2,
+                "a repair was attempted but the session ended before the client replied", False)
+    counts = (f"after the first repair attempt the client gave {engaged} fuller, more "
+              f"personal repl{'y' if engaged == 1 else 'ies'} and {against} guarded or "
+              f"appeasing one{'' if against == 1 else 's'}")
+    last, last_u = kinds[-1], replies[-1]
+    reserved = bool(_RESERVED.search(last_u.spoken_text))
+    if last == "re-engaged" and not reserved and "strain" not in kinds[-2:] and (
+            "appeasing" not in kinds[-2:]):
+        res = 5 if relational and engaged >= 2 else 4
+        extra = "; they spoke about the relationship itself" if relational else ""
+        return (Outcome.RESOLVED.value, res,
+                counts + extra + ", and their last reply was open and their own", True)
+    if last in ("strain", "appeasing"):
+        why = counts + "; their last reply was still " + (
+            "guarded" if last == "strain" else "appeasing")
+        if last == "appeasing":
+            why += " (agreeing that it is fine is not the same as the strain easing)"
+        return Outcome.UNRESOLVED.value, 2, why, engaged > 0
+    if engaged == 0 and last_u.words <= 2 and len(replies) == 1:
+        return Outcome.UNRESOLVED.value, 2, counts + "; only a brief acknowledgement followed", \
+            False
+    why = counts + ("; they came back towards the work, with some reservation" if reserved
+                    else "; they came back towards the work, but not fully")
+    return Outcome.PARTIALLY_RESOLVED.value, 3, why, True
+
+
+def _significance(ep: _Open, markers: Sequence[Marker], clients_in_episode: int) -> int:
+    """1-5 like 3RS coders: the markers' weight, plus more for confrontation and duration.
+
+    Confrontation strains the collaboration more per event than withdrawal (Eubanks et al.,
+    2019), so a confrontation episode rates one step higher; so does a strain that spans
+    more than six client turns.
+    """
+    base = _marker_significance([markers[k].confidence for k in ep.markers]) or 1
+    base += ep.family == "confrontation"
+    base += clients_in_episode > 6
+    return max(1, min(5, base))
+
+
+def picks_up_last_time(u: Utterance) -> bool:
+    """True when a turn refers back to the previous session's conversation itself."""
+    text = u.spoken_text
+    return bool(_LAST_TIME.search(text) and _ABOUT_US.search(text))
+
+
+def _pickup(
+    t: Transcript, carried: Sequence[Episode], carried_session: int | None
+) -> tuple[int, EpisodeRef, str] | None:
+    """(utterance, reference, family) where this session picks up an open episode."""
+    if not carried:
+        return None
+    prev = carried[-1]
+    for u in t.utterances[:PICKUP_UTTERANCES]:
+        if u.role is not Role.OTHER and picks_up_last_time(u):
+            return u.index, EpisodeRef(session=carried_session, episode=prev.id), prev.family
+    return None
+
+
+def build_episodes(
+    transcript: Transcript,
+    markers: Sequence[Marker],
+    repairs: Sequence[Repair],
+    *,
+    carried: Sequence[Episode] = (),
+    carried_session: int | None = None,
+) -> list[Episode]:
+    """Episodes of ``transcript`` with outcomes, in order of their start.
+
+    ``markers`` and ``repairs`` are the lists ``SessionAnalysis`` will hold: an episode's
+    ``markers`` and ``repairs`` are positions in them. ``carried`` are episodes left open at
+    the end of the previous session (number ``carried_session``).
+    """
+    opens = _group(transcript, markers)
+    pickup = _pickup(transcript, carried, carried_session)
+    if pickup is not None:
+        at, ref, family = pickup
+        joined = next((e for e in opens if at <= e.start <= at + 2 * REPAIR_LAG), None)
+        if joined is not None:
+            joined.start, joined.continues_from = min(at, joined.start), ref
+        else:
+            until = min(len(transcript.utterances) - 1, at + 4 * REPAIR_LAG)
+            opens.append(_Open(family, at, [], at, until, "picked up", ref))
+            opens.sort(key=lambda e: e.start)
+    out: list[Episode] = []
+    last = len(transcript.utterances) - 1
+    for n, ep in enumerate(opens):
+        nxt = opens[n + 1].start if n + 1 < len(opens) else last + 1
+        reach = min(nxt - 1, max(ep.end, ep.last_marker_utt + REPAIR_LAG))
+        mine = [k for k, r in enumerate(repairs) if ep.start <= r.utterance <= reach]
+        judge_until = min(nxt - 1, max(reach, (repairs[mine[0]].utterance if mine else 0)
+                                       + 3 * OUTCOME_CLIENT_TURNS))
+        outcome, resolution, why, engaged = _judge(transcript, ep, mine, repairs, markers,
+                                                   judge_until)
+        end = max([ep.end, ep.last_marker_utt] + [repairs[k].utterance for k in mine])
+        end = min(end, nxt - 1) if nxt <= last else end
+        clients = sum(1 for u in transcript.utterances[ep.start:end + 1]
+                      if u.role is Role.CLIENT)
+        open_at_end = (outcome != Outcome.RESOLVED.value and not engaged
+                       and ep.closed_by in ("end of session", "picked up") and nxt > last)
+        if ep.closed_by == "end of session" and outcome != Outcome.RESOLVED.value and (
+                nxt > last):
+            open_at_end = open_at_end or outcome == Outcome.PARTIALLY_RESOLVED.value
+        out.append(Episode(
+            id=n + 1, family=ep.family, start_utterance=ep.start, end_utterance=end,
+            markers=list(ep.markers), repairs=mine, outcome=outcome, resolution=resolution,
+            significance=_significance(ep, markers, clients), open_at_end=open_at_end,
+            evidence=why, continues_from=ep.continues_from,
+        ))
+    return out

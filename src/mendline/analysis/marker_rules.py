@@ -1,0 +1,369 @@
+"""Phrase cues and boundary rules for each client rupture marker (3RS).
+
+The first layer of :mod:`mendline.analysis.markers`: every marker id has a rule that looks
+for its phrase cues (``data/lexicons/markers_en.json``, in-house) outside reported speech
+and negated frames, weighs them by the conversational context from
+:mod:`mendline.analysis.acts`, and notes counter-evidence from the 3RS boundary rules
+(Eubanks, Muran & Safran, 2015). ``vetoes`` lists what a turn cannot be, whatever a model
+says.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+from mendline.analysis.acts import ClientFeatures
+from mendline.transcript import Utterance
+from mendline.vocabulary import TRANSCRIPT_MARKERS
+
+__all__ = ["Hit", "rule_hits", "vetoes", "invitation", "whole_span", "trim_span"]
+
+_I = re.IGNORECASE
+_NEGATED_FRAME = re.compile(
+    r"(?:not that|not saying|i'?m not saying|isn'?t that|i don'?t think|doesn'?t mean|"
+    r"wouldn'?t say|never said|not because|it'?s not like|not as if|i'm not trying to say)"
+    r"\W+(?:\w+\W+){0,3}$",
+    _I,
+)
+# A reply of at most this many spoken words can be a minimal response; with a closing cue
+# ("I don't know, I guess") a few more. In-house choice: "It was hard, honestly." is not.
+_MINIMAL_MAX_WORDS = 4
+_MINIMAL_MAX_WORDS_WITH_CUE = 7
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One rule firing: strength in [0, 1], the evidence span, and a reason."""
+
+    score: float
+    span: tuple[int, int]
+    why: str
+    counter: bool = False  # a counter-cue was present as well
+
+
+# ---------------------------------------------------------------- lexicon
+
+
+@dataclass(frozen=True, slots=True)
+class _Cue:
+    pattern: re.Pattern[str]
+    weight: float
+    why: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Lexicon:
+    cues: dict[str, tuple[_Cue, ...]]
+    counter: dict[str, tuple[re.Pattern[str], ...]]
+    extra: dict[str, re.Pattern[str]]
+    version: str
+
+
+@lru_cache(maxsize=1)
+def _lexicon() -> _Lexicon:
+    raw = json.loads(
+        resources.files("mendline").joinpath("data/lexicons/markers_en.json").read_text("utf-8"))
+    cues: dict[str, tuple[_Cue, ...]] = {}
+    counter: dict[str, tuple[re.Pattern[str], ...]] = {}
+    extra: dict[str, re.Pattern[str]] = {}
+    for mid, entry in raw["markers"].items():
+        cues[mid] = tuple(_Cue(re.compile(c["re"], _I), float(c["w"]), c["why"])
+                          for c in entry["cues"])
+        counter[mid] = tuple(re.compile(c["re"], _I) for c in entry["counter"])
+        for key in ("painful", "flat", "funny", "therapy"):
+            if key in entry:
+                extra[f"{mid}:{key}"] = re.compile(entry[key], _I)
+    return _Lexicon(cues, counter, extra, raw["_version"])
+
+
+def _inside(pos: int, spans: list[tuple[int, int]]) -> bool:
+    return any(a <= pos < b for a, b in spans)
+
+
+def _best_cue(mid: str, f: ClientFeatures) -> Hit | None:
+    """The strongest cue of ``mid`` outside reported speech and negated frames."""
+    best: Hit | None = None
+    for cue in _lexicon().cues[mid]:
+        for m in cue.pattern.finditer(f.spoken):
+            if m.end() == m.start() or _inside(m.start(), f.reported):
+                continue
+            if _NEGATED_FRAME.search(f.spoken[max(0, m.start() - 40):m.start()]):
+                continue
+            if best is None or cue.weight > best.score:
+                best = Hit(cue.weight, trim_span(f.spoken, m.start(), m.end()), cue.why)
+            break
+    return best
+
+
+def _countered(mid: str, f: ClientFeatures) -> bool:
+    return any(p.search(f.spoken) for p in _lexicon().counter[mid])
+
+
+def trim_span(text: str, a: int, b: int) -> tuple[int, int]:
+    while a < b and not text[a].isalnum() and text[a] not in "[(\"'“":
+        a += 1
+    while b > a and text[b - 1].isspace():
+        b -= 1
+    return (a, b)
+
+
+def whole_span(u: Utterance) -> tuple[int, int]:
+    a = len(u.text) - len(u.text.lstrip())
+    return (a, len(u.text.rstrip()))
+
+
+# ---------------------------------------------------------------- rules per marker
+
+
+def invitation(f: ClientFeatures) -> float:
+    """How much the therapist's turn asked for elaboration, 0 (a fact) to 1 (a feeling)."""
+    a = f.act
+    if a.feeling or a.relationship:
+        return 1.0
+    if a.open:
+        return 0.9
+    if a.probe:
+        return 0.8  # "Just okay?" follows up an answer and asks for more
+    if a.question and (a.interpretation or a.reflection or a.suggestion):
+        return 0.6
+    if a.factual:
+        return 0.0  # "When was that?" "Tuesday." is a full answer
+    if a.closed:
+        return 0.3  # "Did that upset you?" invites a little
+    if a.interpretation and not a.explanation:
+        return 0.35  # an offered reading, even without a question mark, awaits a reply
+    return 0.0  # explaining, reflecting without a question, or nothing before: backchannel
+
+
+def _minimal(u: Utterance, f: ClientFeatures) -> Hit | None:
+    if f.thinking_aloud:
+        return None
+    cue = _best_cue("withdrawal.minimal_response", f)
+    limit = _MINIMAL_MAX_WORDS_WITH_CUE if (cue or f.idk_closing) else _MINIMAL_MAX_WORDS
+    if f.words > limit:
+        return None
+    invited = invitation(f)
+    if invited <= 0.0:
+        return None
+    paused = f.pause_s >= 3.0 or (f.latency_s or 0.0) >= 3.0 or f.silence
+    score = invited * (0.6 + (0.2 if cue or f.idk_closing else 0.0) + (0.2 if paused else 0.0))
+    what = ("a feeling question" if f.act.feeling else "a question about the two of you"
+            if f.act.relationship else "an open question" if f.act.open else "a question")
+    why = f"very short reply ({f.words} word{'s' if f.words != 1 else ''}) to {what}"
+    if paused:
+        why += ", after a long pause"
+    return Hit(min(score, 1.0), whole_span(u), why)
+
+
+_TONE = re.compile(r"\[[^\]]{0,30}\b(?:cheerful\w*|upbeat|bright\w*|smil\w*|grin\w*|"
+                   r"breez\w*|casual\w*|light\w*|flat|chirp\w*|jok\w*|sing-?song|"
+                   r"laugh\w*|chuckl\w*|giggl\w*)\b[^\]]{0,30}\]", _I)
+
+
+def _affect_split(u: Utterance, f: ClientFeatures) -> Hit | None:
+    lex = _lexicon().extra
+    laugh = next((a for a in f.annotations if a.kind == "laughs"), None)
+    tone = _TONE.search(u.text)
+    laugh_span = laugh.span if laugh else tone.span() if tone else None
+    textual = _best_cue("withdrawal.content_affect_split", f)
+    if laugh_span is None and textual is None:
+        return None
+    painful = lex["withdrawal.content_affect_split:painful"].search(f.spoken)
+    painful_before = lex["withdrawal.content_affect_split:painful"].search(f.prev_text)
+    flat = lex["withdrawal.content_affect_split:flat"].search(f.spoken)
+    funny = lex["withdrawal.content_affect_split:funny"].search(f.spoken)
+    named = not (f.act.question and f.act.open) and f.act.words > 0
+    if not (painful or flat or painful_before or (named and not funny)):
+        return None
+    # Laughing right after the therapist names something about the client's life, with
+    # nothing funny in it, is the weakest form: the model weighs it against the rest.
+    score = 0.8 if painful else 0.65 if painful_before else 0.5 if flat else 0.4
+    if funny and not (painful or painful_before):
+        score *= 0.4
+    start = min(x for x in (
+        laugh_span[0] if laugh_span else None, textual.span[0] if textual else None,
+        painful.start() if painful else None, flat.start() if flat else None) if x is not None)
+    ends = [x for x in (laugh_span[1] if laugh_span else None, textual.span[1] if textual else None,
+                        painful.end() if painful else None, flat.end() if flat else None)
+            if x is not None]
+    why = ("laughs while describing something painful" if painful
+           else "light or laughing tone about something painful the therapist named"
+           if painful_before else "laughs while brushing it off" if flat
+           else "laughs about something the therapist named, with nothing funny in it")
+    return Hit(score, trim_span(u.text, start, max(ends)), why,
+               counter=bool(funny) and not (painful or painful_before))
+
+
+def _hopeless(u: Utterance, f: ClientFeatures) -> Hit | None:
+    hit = _best_cue("withdrawal.self_criticism_hopelessness", f)
+    if hit is None:
+        return None
+    about_work = _lexicon().extra["withdrawal.self_criticism_hopelessness:therapy"].search(
+        f.spoken)
+    score = hit.score * (1.0 if about_work else 0.7)
+    return Hit(score, hit.span, hit.why + (" (about whether this work can help)" if about_work
+                                          else ""),
+               counter=_countered("withdrawal.self_criticism_hopelessness", f))
+
+
+def _storytelling(u: Utterance, f: ClientFeatures) -> Hit | None:
+    hit = _best_cue("withdrawal.avoidant_storytelling", f)
+    tied = _countered("withdrawal.avoidant_storytelling", f)
+    if hit is None and f.words >= 25 and f.act.invites_elaboration and f.overlap < 0.15:
+        hit = Hit(0.45, whole_span(u), "long reply that moves away from the question asked")
+    if hit is None:
+        return None
+    if f.act.feeling:
+        hit = Hit(min(1.0, hit.score + 0.15), hit.span, hit.why + " right after a feeling question")
+    return Hit(hit.score, hit.span, hit.why, counter=tied)
+
+
+def _with_counter(mid: str) -> Callable[[Utterance, ClientFeatures], Hit | None]:
+    def rule(u: Utterance, f: ClientFeatures) -> Hit | None:
+        hit = _best_cue(mid, f)
+        if hit is None:
+            return None
+        return Hit(hit.score, hit.span, hit.why, counter=_countered(mid, f))
+    return rule
+
+
+def _objects_to(mid: str, about_client: bool, about_therapist: bool, what: str
+                ) -> Callable[[Utterance, ClientFeatures], Hit | None]:
+    """A cue rule, backed up by "negative stance about the topic just raised"."""
+    def rule(u: Utterance, f: ClientFeatures) -> Hit | None:
+        hit = _best_cue(mid, f)
+        counter = _countered(mid, f)
+        if hit is None and f.negative_stance and (about_client(f) or about_therapist(f)):
+            score = 0.55 if about_client(f) else 0.45
+            hit = Hit(score, whole_span(u), f"pushes back on {what}")
+        if hit is None:
+            return None
+        return Hit(hit.score, hit.span, hit.why, counter=counter)
+    return rule  # type: ignore[return-value]
+
+
+def _to_therapist(u: Utterance, f: ClientFeatures) -> Hit | None:
+    hit = _best_cue("confrontation.complaint_about_therapist", f)
+    if hit is None:
+        return None
+    if f.to_other:  # "[to Father] You never listen": said to someone else in the room
+        return Hit(hit.score * 0.3, hit.span, hit.why + " (but said to someone else)", True)
+    return Hit(hit.score, hit.span, hit.why,
+               counter=_countered("confrontation.complaint_about_therapist", f))
+
+
+def _about_therapy(rule: Callable[[Utterance, ClientFeatures], Hit | None]
+                   ) -> Callable[[Utterance, ClientFeatures], Hit | None]:
+    """Weaken a progress complaint that never mentions the therapy or the two of them.
+
+    "I still feel like smoking" is about life; "eight sessions and I still feel the same"
+    is about the work (3RS: a complaint about progress is about therapy).
+    """
+    pattern = _lexicon().extra["confrontation.complaint_about_progress:therapy"]
+
+    def wrapped(u: Utterance, f: ClientFeatures) -> Hit | None:
+        hit = rule(u, f)
+        if hit is None or pattern.search(f.spoken) or f.act.topic_progress:
+            return hit
+        return Hit(hit.score * 0.55, hit.span, hit.why, hit.counter)
+    return wrapped
+
+
+def _rejects(u: Utterance, f: ClientFeatures) -> Hit | None:
+    if f.words <= 4 and f.act.closed and not (f.act.interpretation or f.act.reflection):
+        return None  # "No thanks." to "Anything else?" answers a yes/no question
+    hit = _best_cue("confrontation.rejects_intervention", f)
+    if hit is None and f.echo_span is not None and (f.act.offers_intervention
+                                                    or f.act.question):
+        hit = Hit(0.55, trim_span(f.spoken, *f.echo_span),
+                  "throws the therapist's own words back")
+    if hit is None and f.disagree and f.act.offers_intervention:
+        hit = Hit(0.55, whole_span(u), "disagrees with what the therapist offered")
+    if hit is None:
+        return None
+    offered = f.act.offers_intervention or f.act.question
+    score = hit.score * (1.0 if offered else 0.6)
+    if hit.why == "answers with a flat no" and not (f.act.interpretation or f.act.reflection
+                                                     or f.act.suggestion):
+        score *= 0.5  # "No." to a yes/no question is an answer, not a rejection
+    return Hit(score, hit.span, hit.why + (" after the therapist offered a reading or idea"
+                                          if f.act.offers_intervention else ""),
+               counter=_countered("confrontation.rejects_intervention", f))
+
+
+def _defends(u: Utterance, f: ClientFeatures) -> Hit | None:
+    hit = _best_cue("confrontation.defends_self", f)
+    if hit is None:
+        return None
+    asked = f.act.open and not (f.act.interpretation or f.act.suggestion)
+    return Hit(hit.score * (0.7 if asked and hit.score < 0.6 else 1.0), hit.span, hit.why)
+
+
+_RULES: dict[str, Callable[[Utterance, ClientFeatures], Hit | None]] = {
+    "withdrawal.denial": _with_counter("withdrawal.denial"),
+    "withdrawal.minimal_response": _minimal,
+    "withdrawal.abstract_communication": _with_counter("withdrawal.abstract_communication"),
+    "withdrawal.avoidant_storytelling": _storytelling,
+    "withdrawal.deferential_appeasing": _with_counter("withdrawal.deferential_appeasing"),
+    "withdrawal.content_affect_split": _affect_split,
+    "withdrawal.self_criticism_hopelessness": _hopeless,
+    "confrontation.complaint_about_therapist": _to_therapist,
+    "confrontation.rejects_intervention": _rejects,
+    "confrontation.complaint_about_activities": _objects_to(
+        "confrontation.complaint_about_activities", lambda f: f.task_words,
+        lambda f: f.act.topic_task and f.act.suggestion, "a task of therapy"),
+    "confrontation.complaint_about_parameters": _objects_to(
+        "confrontation.complaint_about_parameters", lambda f: False,
+        lambda f: f.act.topic_frame and not f.act.invites_elaboration, "the arrangements"),
+    "confrontation.complaint_about_progress": _about_therapy(_objects_to(
+        "confrontation.complaint_about_progress", lambda f: False,
+        lambda f: f.act.topic_progress and f.progress_words, "how therapy is going")),
+    "confrontation.defends_self": _defends,
+    "confrontation.control_pressure": _with_counter("confrontation.control_pressure"),
+}
+assert set(_RULES) == set(TRANSCRIPT_MARKERS)
+
+
+def vetoes(u: Utterance, f: ClientFeatures) -> set[str]:
+    """Markers a 3RS boundary rule says this turn is not, whatever else suggests them.
+
+    The model may fire from context without a phrase cue; these rules keep it from
+    crossing the lines clinical.md draws (a short answer to a factual question, laughter at
+    something funny, a story tied back to the topic, curiosity about a task, ...).
+    """
+    out: set[str] = set()
+    lex = _lexicon().extra
+    if f.thinking_aloud or invitation(f) <= 0.0 or f.words > _MINIMAL_MAX_WORDS_WITH_CUE:
+        out.add("withdrawal.minimal_response")
+    painful = lex["withdrawal.content_affect_split:painful"]
+    if lex["withdrawal.content_affect_split:funny"].search(f.spoken) and not (
+            painful.search(f.spoken) or painful.search(f.prev_text)):
+        out.add("withdrawal.content_affect_split")  # laughing at something funny
+    if f.you_addressed == 0:
+        out.add("confrontation.complaint_about_therapist")
+    if not (f.negative_stance or f.act.offers_intervention):
+        out.add("confrontation.rejects_intervention")
+
+    for mid in ("withdrawal.avoidant_storytelling", "withdrawal.deferential_appeasing",
+                "withdrawal.self_criticism_hopelessness", "withdrawal.abstract_communication",
+                "confrontation.complaint_about_activities", "confrontation.control_pressure"):
+        if _countered(mid, f):
+            out.add(mid)
+    if _countered("confrontation.complaint_about_parameters", f) and not f.negative_stance:
+        out.add("confrontation.complaint_about_parameters")
+    return out
+
+
+def rule_hits(u: Utterance, f: ClientFeatures) -> dict[str, Hit]:
+    """Every marker rule that fires on client turn ``u``."""
+    out: dict[str, Hit] = {}
+    for mid, rule in _RULES.items():
+        hit = rule(u, f)
+        if hit is not None:
+            out[mid] = hit
+    return out

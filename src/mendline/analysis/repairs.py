@@ -1,0 +1,431 @@
+"""Therapist resolution strategies (3RS; Eubanks, Muran & Safran, 2015), found per therapist turn.
+
+Layered like the marker detector, so every flag can be explained:
+
+1. **Phrase cues** from ``data/lexicons/repairs_en.json`` (in-house), with counter-cues for
+   the look-alikes: "sorry to hear that" is politeness, not owning one's part; "you're right,
+   he's being unfair" agrees with content rather than validating a stance; "how did you feel
+   when your boss said that?" is a feeling question, not an invitation to talk about the
+   relationship.
+2. **Context**: was there a client rupture marker in the last few turns? Was there a repair
+   attempt shortly before (a check-in only makes sense after one)? Did the client just
+   complain, so that explaining now is arguing rather than giving a reason? Does the turn talk
+   about "us / in here / what just happened", own something ("I think I pushed"), speak
+   tentatively ("I might be wrong")?
+3. A small **logistic model per strategy** over (1), (2) and the turn's words and word
+   pairs, trained offline by ``tools/train_repairs.py`` (scikit-learn at training time only),
+   Platt-calibrated on out-of-fold scores, and shipped as JSON in
+   ``data/models/repairs_v1.json``; it is applied here in plain Python. Without that file the
+   rules run alone (``repairs.rules.v1``) and the rule strength is the confidence.
+
+Moves that are *not* repair (interpreting withdrawal as resistance, defending, persuading
+after a complaint, changing the subject while a strain is open) are suppressed here and
+reported by :mod:`mendline.analysis.contributions` instead.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+from mendline.analysis.acts import classify_therapist_turn
+from mendline.analysis.result import Marker, Repair
+from mendline.transcript import Role, Transcript, Utterance
+from mendline.vocabulary import METACOMMUNICATION, STRATEGIES
+
+__all__ = [
+    "DETECTOR",
+    "MODEL_RESOURCE",
+    "MARKER_WINDOW",
+    "RepairContext",
+    "StrategyHit",
+    "strategy_hits",
+    "detect_repairs",
+    "sentence_span",
+    "context_for",
+    "turn_features",
+    "featurize",
+    "detector_name",
+    "FEATURES_VERSION",
+]
+
+DETECTOR = "repairs.rules.v1"
+LEXICON_RESOURCE = "data/lexicons/repairs_en.json"
+MODEL_RESOURCE = "data/models/repairs_v1.json"
+
+# A repair responds to a strain: a client marker this many utterances back still counts as
+# the strain the turn responds to (about three exchanges; in-house choice, see
+# tests/analysis/test_repairs.py).
+MARKER_WINDOW = 6
+# A check-in asks how the repair conversation landed, so it needs a repair attempt this many
+# utterances before it (in-house choice: a repair conversation rarely runs longer).
+CHECK_IN_WINDOW = 14
+# Rule scores at or above this are reported when no calibration file is present.
+RAW_THRESHOLD = 0.5
+
+_I = re.IGNORECASE
+_IMMEDIATE = frozenset({"clarifies_misunderstanding", "changes_task_or_goal",
+                        "provides_rationale", "validates_defensive_posture",
+                        "redirects_refocuses"})
+
+
+@dataclass(frozen=True, slots=True)
+class _Cue:
+    pattern: re.Pattern[str]
+    weight: float
+    why: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Lexicon:
+    cues: dict[str, tuple[_Cue, ...]]
+    counter: dict[str, tuple[re.Pattern[str], ...]]
+    context: dict[str, re.Pattern[str]]
+    version: str
+
+
+@lru_cache(maxsize=1)
+def _lexicon() -> _Lexicon:
+    raw = json.loads(resources.files("mendline").joinpath(LEXICON_RESOURCE).read_text("utf-8"))
+    cues = {sid: tuple(_Cue(re.compile(c["re"], _I), float(c["w"]), c["why"])
+                       for c in e["cues"]) for sid, e in raw["strategies"].items()}
+    counter = {sid: tuple(re.compile(p, _I) for p in e["counter"])
+               for sid, e in raw["strategies"].items()}
+    context = {k: re.compile(v, _I) for k, v in raw["context"].items()}
+    assert set(cues) == set(STRATEGIES), "repairs lexicon must cover every strategy id"
+    return _Lexicon(cues, counter, context, raw["_version"])
+
+
+@dataclass(frozen=True, slots=True)
+class _IdModel:
+    weights: dict[str, float]
+    bias: float
+    platt_a: float
+    platt_b: float
+    threshold: float
+
+    def logit(self, x: dict[str, float]) -> float:
+        return self.bias + sum(self.weights.get(k, 0.0) * v for k, v in x.items())
+
+    def prob(self, x: dict[str, float]) -> float:
+        z = self.platt_a * self.logit(x) + self.platt_b
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+
+@lru_cache(maxsize=1)
+def _model() -> dict[str, _IdModel] | None:
+    path = resources.files("mendline").joinpath(MODEL_RESOURCE)
+    if not path.is_file():
+        return None
+    raw = json.loads(path.read_text("utf-8"))
+    if raw.get("lexicon") != _lexicon().version or raw.get("features") != FEATURES_VERSION:
+        return None  # fitted on another lexicon or feature layout: fall back to the rules
+    return {sid: _IdModel(dict(m["weights"]), m["bias"], m["platt_a"], m["platt_b"],
+                          m["threshold"])
+            for sid, m in raw["strategies"].items()}
+
+
+# ---------------------------------------------------------------- context
+
+
+@dataclass(frozen=True, slots=True)
+class RepairContext:
+    """What happened just before a therapist turn, as far as repair is concerned."""
+
+    marker: Marker | None  # the nearest client marker within MARKER_WINDOW utterances
+    marker_distance: int  # utterances back to it (0 when none)
+    complaint_just_before: bool  # a confrontation marker in the client turn(s) just before
+    prior_repair: bool  # a repair attempt within CHECK_IN_WINDOW utterances before
+    prior_repair_since_marker: bool  # ... and after the nearest marker
+
+
+def context_for(
+    transcript: Transcript, index: int, markers: Sequence[Marker], repairs: Sequence[Repair]
+) -> RepairContext:
+    """The context of therapist turn ``index`` from markers and repairs found before it."""
+    near = [m for m in markers if index - MARKER_WINDOW <= m.utterance < index]
+    nearest = max(near, key=lambda m: (m.utterance, m.confidence), default=None)
+    last_client = _previous_client(transcript, index)
+    complaint = any(m.family == "confrontation" and m.utterance in last_client for m in markers)
+    before = [r for r in repairs if index - CHECK_IN_WINDOW <= r.utterance < index]
+    since = nearest is not None and any(r.utterance > nearest.utterance for r in before)
+    return RepairContext(nearest, index - nearest.utterance if nearest else 0, complaint,
+                         bool(before), since)
+
+
+def _previous_client(transcript: Transcript, index: int, turns: int = 2) -> set[int]:
+    """Indexes of the client turns in the last ``turns`` utterances before ``index``."""
+    us = transcript.utterances
+    return {j for j in range(max(0, index - turns), index) if us[j].role is Role.CLIENT}
+
+
+# ---------------------------------------------------------------- rules
+
+
+@dataclass(frozen=True, slots=True)
+class StrategyHit:
+    """One strategy firing on a turn: raw score in [0, 1], the evidence span, a reason."""
+
+    score: float
+    span: tuple[int, int]
+    why: str
+
+
+def sentence_span(text: str, a: int, b: int, limit: int = 240) -> tuple[int, int]:
+    """The sentence around [a, b), so evidence reads as what the therapist said."""
+    start = max((text.rfind(p, 0, a) for p in (". ", "? ", "! ", "… ", "\n")), default=-1)
+    start = 0 if start < 0 else start + 2
+    ends = [j for j in (text.find(p, b) for p in (". ", "? ", "! ", "… ", "\n")) if j != -1]
+    end = min(ends) + 1 if ends else len(text)
+    if end - start > limit:
+        start, end = a, b
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return (start, end)
+
+
+def _best(sid: str, text: str) -> tuple[_Cue, re.Match[str]] | None:
+    best: tuple[_Cue, re.Match[str]] | None = None
+    for cue in _lexicon().cues[sid]:
+        m = cue.pattern.search(text)
+        if m and m.end() > m.start() and (best is None or cue.weight > best[0].weight):
+            best = (cue, m)
+    return best
+
+
+def _ctx(name: str, text: str) -> bool:
+    return bool(_lexicon().context[name].search(text))
+
+
+def _labels_resistance(text: str) -> bool:
+    return bool(_RESISTANCE.search(text))
+
+
+_RESISTANCE = re.compile(
+    r"\b(?:resist\w*|in denial|not ready to (?:work|change)|don'?t seem (?:very |really )?"
+    r"(?:ready|willing|interested|committed|motivated)|sabotag\w*|you(?:'re| are) (?:being )?"
+    r"defensive|(?:doesn'?t|don'?t) (?:really )?want to (?:change|get better))\b", _I)
+
+
+def strategy_hits(text: str, ctx: RepairContext) -> dict[str, StrategyHit]:
+    """Raw strategy scores for one therapist turn in its context (before calibration)."""
+    lex = _lexicon()
+    act = classify_therapist_turn(text)
+    relationship = _ctx("relationship", text)
+    ownership = _ctx("ownership", text)
+    tentative = _ctx("tentative", text)
+    asks = act.question or bool(re.search(r"\b(?:tell me|i'?d (?:like|love) to hear|i wonder)\b",
+                                          text, _I))
+    strain = ctx.marker is not None
+    out: dict[str, StrategyHit] = {}
+    for sid in STRATEGIES:
+        found = _best(sid, text)
+        if found is None:
+            continue
+        cue, m = found
+        score = cue.weight
+        why = cue.why
+        if any(p.search(text) for p in lex.counter[sid]):
+            score *= 0.45
+        if sid in _IMMEDIATE:
+            score = min(1.0, score + 0.1) if strain else score * 0.75
+        elif strain:
+            score = min(1.0, score + 0.1)
+        if sid == "invites_discussion_of_relationship":
+            if not asks:
+                score *= 0.6
+            if not relationship and cue.weight < 0.8:
+                score *= 0.6
+            if _ctx("feeling_about_other", text) and not relationship:
+                score *= 0.4
+        elif sid == "acknowledges_contribution":
+            if _ctx("politeness_sorry", text) and not ownership:
+                score *= 0.4
+        elif sid == "discloses_internal_experience" and tentative:
+            score = min(1.0, score + 0.05)
+        elif sid == "provides_rationale":
+            if ctx.complaint_just_before and _ctx("persuading", text) and not _ctx(
+                    "openness", text):
+                continue  # explaining to win the point after a complaint is not repair
+        elif sid == "redirects_refocuses":
+            if strain and ctx.marker_distance <= 3 and not ctx.prior_repair_since_marker:
+                score *= 0.35  # moving off while the strain is still open
+            elif ctx.prior_repair_since_marker:
+                score = min(1.0, score + 0.1)
+                why += ", after talking the strain through"
+        elif sid == "checks_in_after_repair":
+            if not ctx.prior_repair:
+                score *= 0.45
+        if sid in METACOMMUNICATION and _labels_resistance(text):
+            continue  # reading the client's stance as resistance is not an invitation
+        if strain and sid != "checks_in_after_repair":
+            why += f" (after a possible {ctx.marker.family} marker)"  # type: ignore[union-attr]
+        out[sid] = StrategyHit(score, sentence_span(text, m.start(), m.end()), why)
+    # A check-in on the repair is not also a fresh invitation to talk about the relationship.
+    if ("checks_in_after_repair" in out and "invites_discussion_of_relationship" in out
+            and ctx.prior_repair
+            and out["checks_in_after_repair"].score >= RAW_THRESHOLD):
+        inv = out["invites_discussion_of_relationship"]
+        out["invites_discussion_of_relationship"] = StrategyHit(inv.score * 0.6, inv.span, inv.why)
+    return out
+
+
+# ---------------------------------------------------------------- model features
+
+# Bumped whenever ``turn_features`` changes, so an old weights file is not misapplied.
+FEATURES_VERSION = "repairs-features.v1"
+_TOKEN = re.compile(r"[a-z]+(?:'[a-z]+)?")
+_FLAGS = ("relationship", "ownership", "tentative", "openness", "persuading",
+          "feeling_about_other", "politeness_sorry")
+
+
+def _tokens(text: str) -> list[str]:
+    text = re.sub(r"\[[^\]]*\]|\([^)]*\)", " ", text.lower().replace("’", "'"))
+    return _TOKEN.findall(text)
+
+
+def turn_features(text: str, ctx: RepairContext) -> dict[str, float]:
+    """Sparse model input for one therapist turn: cue scores, context, words and word pairs.
+
+    Words and word pairs let the model learn phrasings the lexicon does not list ("what's
+    it like sitting here with me"); the cue scores and context carry what words alone miss
+    (was there a strain just before? a repair already?).
+    """
+    act = classify_therapist_turn(text)
+    x: dict[str, float] = {"bias_words": min(1.0, act.words / 60.0)}
+    for sid in STRATEGIES:
+        found = _best(sid, text)
+        if found is not None:
+            x[f"rule:{sid}"] = found[0].weight
+            if any(p.search(text) for p in _lexicon().counter[sid]):
+                x[f"counter:{sid}"] = 1.0
+    for name in _FLAGS:
+        if _ctx(name, text):
+            x[f"flag:{name}"] = 1.0
+    if _labels_resistance(text):
+        x["flag:resistance"] = 1.0
+    for name in ("question", "open", "closed", "feeling", "relationship", "suggestion",
+                 "interpretation", "reflection", "explanation"):
+        if getattr(act, name):
+            x[f"act:{name}"] = 1.0
+    if ctx.marker is not None:
+        x["ctx:strain"] = 1.0
+        x[f"ctx:strain_{ctx.marker.family}"] = 1.0
+        x["ctx:strain_near"] = 1.0 / max(1, ctx.marker_distance)
+    if ctx.complaint_just_before:
+        x["ctx:complaint_before"] = 1.0
+    if ctx.prior_repair:
+        x["ctx:prior_repair"] = 1.0
+    if ctx.prior_repair_since_marker:
+        x["ctx:repair_since_marker"] = 1.0
+    toks = _tokens(text)
+    for w in set(toks):
+        x[f"w:{w}"] = 1.0
+    for a, b in set(zip(toks, toks[1:], strict=False)):
+        x[f"b:{a} {b}"] = 1.0
+    return x
+
+
+def _model_why(m: _IdModel, x: dict[str, float]) -> str:
+    words = sorted(((m.weights.get(k, 0.0) * v, k) for k, v in x.items()
+                    if k.startswith(("w:", "b:")) and m.weights.get(k, 0.0) > 0), reverse=True)
+    shown = [f"\u201c{k[2:]}\u201d" for _, k in words[:3]]
+    if not shown:
+        return "the turn as a whole fits this strategy"
+    return "wording such as " + ", ".join(shown) + " fits this strategy"
+
+
+# ---------------------------------------------------------------- detector
+
+DETECTOR_MODEL = "repairs.lr.v1"
+
+
+def detector_name() -> str:
+    return DETECTOR_MODEL if _model() is not None else DETECTOR
+
+
+def _repair(u: Utterance, sid: str, conf: float, span: tuple[int, int], why: str,
+            name: str) -> Repair:
+    return Repair(utterance=u.index, id=sid, metacommunication=sid in METACOMMUNICATION,
+                  confidence=round(max(0.0, min(1.0, conf)), 3),
+                  evidence=u.text[span[0]:span[1]], span=span, why=why, detector=name)
+
+
+def _whole(text: str) -> tuple[int, int]:
+    a = len(text) - len(text.lstrip())
+    return sentence_span(text, a, len(text.rstrip()), limit=len(text) + 1)
+
+
+def featurize(transcript: Transcript, markers: Sequence[Marker]
+              ) -> list[tuple[Utterance, RepairContext, dict[str, float]]]:
+    """Each therapist turn with its context and model features (for training and running).
+
+    The "repair just before" context comes from the rules alone, in training and at run
+    time alike, so the model never depends on its own earlier outputs.
+    """
+    out = []
+    rule_found: list[Repair] = []
+    for u in transcript.utterances:
+        if u.role is not Role.THERAPIST or not u.text.strip():
+            continue
+        ctx = context_for(transcript, u.index, markers, rule_found)
+        for sid, hit in strategy_hits(u.text, ctx).items():
+            if hit.score >= RAW_THRESHOLD:
+                rule_found.append(_repair(u, sid, hit.score, hit.span, hit.why, DETECTOR))
+        out.append((u, ctx, turn_features(u.text, ctx)))
+    return out
+
+
+def _vetoed(sid: str, hit: StrategyHit | None, x: dict[str, float]) -> bool:
+    """Boundary rules the model may not cross, whatever the words suggest.
+
+    "I'm sorry that happened" is sympathy, not owning one's part: without a first-person
+    ownership cue the model alone cannot call a turn an acknowledgement when a politeness
+    or sympathy "sorry" explains the word.
+    """
+    if sid == "acknowledges_contribution" and hit is None:
+        sympathy = "counter:acknowledges_contribution" in x or "flag:politeness_sorry" in x
+        return sympathy and "flag:ownership" not in x
+    return False
+
+
+def detect_repairs(transcript: Transcript, markers: Sequence[Marker]) -> list[Repair]:
+    """Repair strategies in the therapist turns of ``transcript``, in utterance order.
+
+    ``markers`` are the client markers of the same transcript (from ``detect_markers``); they
+    tell whether a turn responds to a strain. Several strategies can share one turn.
+    """
+    if transcript.language and not transcript.language.lower().startswith("en"):
+        return []
+    model = _model()
+    found: list[Repair] = []
+    for u, ctx, x in featurize(transcript, markers):
+        hits = strategy_hits(u.text, ctx)
+        turn = []
+        for sid in STRATEGIES:
+            hit = hits.get(sid)
+            if model is None:
+                if hit is not None and hit.score >= RAW_THRESHOLD:
+                    turn.append(_repair(u, sid, hit.score, hit.span, hit.why, DETECTOR))
+                continue
+            if sid in METACOMMUNICATION and "flag:resistance" in x:
+                continue
+            if _vetoed(sid, hit, x):
+                continue
+            p = model[sid].prob(x)
+            if p < model[sid].threshold:
+                continue
+            if hit is not None:
+                span, why = hit.span, hit.why
+            else:
+                span, why = _whole(u.text), _model_why(model[sid], x)
+            turn.append(_repair(u, sid, p, span, why, DETECTOR_MODEL))
+        found.extend(sorted(turn, key=lambda r: -r.confidence))
+    return found

@@ -1,0 +1,147 @@
+"""What the therapist's turn did, and the plain features of the client's reply."""
+
+from __future__ import annotations
+
+import pytest
+
+from mendline.analysis.acts import (
+    DEFAULT_OPEN_REPLY_WORDS,
+    Act,
+    addressed_you,
+    classify_therapist_turn,
+    client_features,
+    content_words,
+    open_reply_baselines,
+    previous_therapist,
+    reported_spans,
+)
+from mendline.transcript import Role, RoleSource, Speaker, Transcript, Utterance
+
+
+def _t(*turns: tuple[str, str] | tuple[str, str, float, float]) -> Transcript:
+    us = []
+    for i, turn in enumerate(turns):
+        role, text = turn[0], turn[1]
+        start, end = (turn[2], turn[3]) if len(turn) == 4 else (None, None)
+        us.append(Utterance(i, role.capitalize(), Role(role), text, start, end))
+    speakers = tuple(Speaker(r.capitalize(), Role(r), RoleSource.EXPLICIT, 1.0)
+                     for r in ("therapist", "client"))
+    return Transcript(tuple(us), speakers, "txt", "0" * 64)
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("How did that feel when she left?", Act.FEELING_QUESTION),
+        ("What was that like for you?", Act.FEELING_QUESTION),
+        ("What happened next?", Act.OPEN_QUESTION),
+        ("Tell me more about the weekend.", Act.OPEN_QUESTION),
+        ("Partner B, what do you make of what she said?", Act.OPEN_QUESTION),
+        ("When was that?", Act.CLOSED_QUESTION),
+        ("How many times a week?", Act.CLOSED_QUESTION),
+        ("Did you take the bus?", Act.CLOSED_QUESTION),
+        ("How is it for you, talking with me about this right now?", Act.RELATIONSHIP_QUESTION),
+        ("I'd like you to try a thought record this week.", Act.SUGGESTION),
+        ("I wonder if part of you still expects to be let down.", Act.INTERPRETATION),
+        ("It sounds like you were really on your own with it.", Act.REFLECTION),
+        ("The idea is that when we avoid something, the fear tends to grow, because we never "
+         "get to learn that it can be managed. That's the reason we practise.", Act.EXPLANATION),
+    ],
+)
+def test_therapist_act(text: str, kind: Act) -> None:
+    assert classify_therapist_turn(text).kind is kind
+
+
+@pytest.mark.parametrize(
+    ("text", "invites", "factual"),
+    [
+        ("How did that feel?", True, False),
+        ("When did you get there?", False, True),
+        ("On a scale of zero to ten, how important is this?", False, True),
+        ("So that was on Thursday, right?", False, True),
+        ("Just okay?", False, False),
+        ("I'm curious what that was like.", True, False),
+    ],
+)
+def test_invitation_and_factual(text: str, invites: bool, factual: bool) -> None:
+    act = classify_therapist_turn(text)
+    assert act.invites_elaboration is invites
+    assert act.factual is factual
+
+
+@pytest.mark.parametrize(
+    ("client", "closing", "thinking"),
+    [
+        ("I don't know.", True, False),
+        ("Dunno.", True, False),
+        ("I don't know… maybe I felt left out.", False, True),
+        ("I don't know, I think it was because nobody asked me.", False, True),
+        ("It was fine.", False, False),
+    ],
+)
+def test_i_dont_know_closing_vs_thinking_aloud(client: str, closing: bool,
+                                               thinking: bool) -> None:
+    t = _t(("therapist", "How did you feel about it?"), ("client", client))
+    f = client_features(t.utterances[1], t.utterances[0])
+    assert (f.idk_closing, f.thinking_aloud) == (closing, thinking)
+
+
+@pytest.mark.parametrize(
+    ("text", "quoted"),
+    [
+        ("My mom said 'you never listen' and walked out.", "you never listen"),
+        ('He goes, "you are the problem", every time.', "you are the problem"),
+        ("She told me you can't just quit like that.", "you can't just quit like that"),
+    ],
+)
+def test_reported_speech_spans_cover_the_quote(text: str, quoted: str) -> None:
+    start = text.index(quoted)
+    assert any(a <= start and start + len(quoted) <= b for a, b in reported_spans(text))
+
+
+@pytest.mark.parametrize(
+    ("text", "n"),
+    [
+        ("You never listen to me.", 1),
+        ("My mom said 'you never listen'.", 0),
+        ("You know, it was a long week.", 0),
+        ("If you think about it, it's normal.", 0),
+        ("Thank you.", 0),
+    ],
+)
+def test_you_addressed_to_the_therapist(text: str, n: int) -> None:
+    assert len(addressed_you(text)) == n
+
+
+def test_features_count_words_without_annotations_and_read_timing() -> None:
+    t = _t(("therapist", "What comes up when you think of her?", 0.0, 3.0),
+           ("client", "[silence 6s] [sighs] Not much.", 9.0, 10.0))
+    f = client_features(t.utterances[1], t.utterances[0])
+    assert f.words == 2
+    assert f.latency_s == pytest.approx(6.0)
+    assert f.silence and f.sighs and f.pause_s == pytest.approx(6.0)
+
+
+def test_topic_overlap_is_shared_content_words() -> None:
+    assert content_words("The funeral was hard") == {"funer", "hard"}
+    t = _t(("therapist", "How was the funeral?"), ("client", "The funeral was hard."),
+           ("therapist", "How was the funeral?"), ("client", "Did you see the football?"))
+    on = client_features(t.utterances[1], t.utterances[0])
+    off = client_features(t.utterances[3], t.utterances[2])
+    assert on.overlap > 0.4 and off.overlap == 0.0
+
+
+def test_baseline_is_this_clients_earlier_open_replies_only() -> None:
+    long_reply = "well it was a long day and I kept thinking about what my sister said to me"
+    turns: list[tuple[str, str]] = []
+    for _ in range(3):
+        turns += [("therapist", "What was that like?"), ("client", long_reply)]
+        turns += [("therapist", "When was it?"), ("client", "Monday.")]
+    turns += [("therapist", "How did that feel?"), ("client", "Fine.")]
+    t = _t(*turns)
+    base = open_reply_baselines(t)
+    assert base[1] is None  # nothing earlier yet
+    assert base[-1] == pytest.approx(17.0)  # the factual "Monday." replies do not count
+    f = client_features(t.utterances[-1], previous_therapist(t, len(turns) - 1), base[-1])
+    assert f.baseline_ratio < 0.1
+    assert DEFAULT_OPEN_REPLY_WORDS > 0

@@ -1,0 +1,168 @@
+"""Episodes: grouping markers, attaching repairs, and judging the outcome from the client.
+
+Markers and repairs are written by hand here (they are the JSON contract), so these tests
+pin the episode rules themselves, independent of how the detectors evolve.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from mendline.analysis.episodes import build_episodes, picks_up_last_time
+from mendline.analysis.result import Marker, Repair
+from mendline.analysis.session import SessionContext, analyze_session
+from mendline.transcript import Role, RoleSource, Speaker, Transcript, Utterance
+from mendline.vocabulary import MARKERS, METACOMMUNICATION
+
+
+def _t(*turns: tuple[str, str]) -> Transcript:
+    us = tuple(Utterance(i, role.capitalize(), Role(role), text)
+               for i, (role, text) in enumerate(turns))
+    speakers = tuple(Speaker(r.capitalize(), Role(r), RoleSource.EXPLICIT, 1.0)
+                     for r in ("therapist", "client"))
+    return Transcript(us, speakers, "txt", "0" * 64, language="en")
+
+
+def _m(t: Transcript, i: int, mid: str) -> Marker:
+    d = MARKERS[mid]
+    text = t.utterances[i].text
+    return Marker(utterance=i, id=mid, family=d.family.value, type=d.type, confidence=0.8,
+                  evidence=text, span=(0, len(text)), why="test", detector="test")
+
+
+def _r(t: Transcript, i: int, sid: str) -> Repair:
+    text = t.utterances[i].text
+    return Repair(utterance=i, id=sid, metacommunication=sid in METACOMMUNICATION,
+                  confidence=0.8, evidence=text, span=(0, len(text)), why="test",
+                  detector="test")
+
+
+OPENING = [
+    ("therapist", "How has the week been?"),
+    ("client", "Busy. My sister came to stay, and we ended up talking about Dad a lot, "
+               "which was hard but I think it was good for both of us."),
+    ("therapist", "It sounds like a full week. Shall we look at the worksheet?"),
+    ("client", "Whatever you think."),
+    ("therapist", "What did you notice when you tried it?"),
+    ("client", "I don't know."),
+]
+REPAIR = ("therapist", "I notice I keep bringing worksheets. I think I may have pushed them "
+                       "on you. What is it like for you, here with me?")
+ENGAGED = [
+    ("client", "Honestly? They felt like another thing I was failing at, and I didn't want to "
+               "tell you because you were trying to help."),
+    ("therapist", "Thank you for telling me."),
+    ("client", "I think I'd rather just talk for a while, like we did at the start. That felt "
+               "better, I could actually say what was going on with me."),
+]
+APPEASING = [
+    ("client", "It's fine, really. You're just doing your job."),
+    ("therapist", "I'd still like to hear."),
+    ("client", "No, honestly, it's fine."),
+]
+PARTIAL = [
+    ("client", "Maybe. The sheets feel a bit like homework, I suppose."),
+    ("therapist", "Like homework."),
+    ("client", "Yeah. I don't know. Maybe we can talk about it next week."),
+]
+STILL_SHORT = [("client", "Mm."), ("therapist", "Okay."), ("client", "Yeah.")]
+
+W = ["withdrawal.deferential_appeasing", "withdrawal.minimal_response"]
+
+
+def _case(after: list[tuple[str, str]], repair: bool, extra_markers: dict[int, str]):
+    turns = OPENING + ([REPAIR] if repair else [("therapist", "Okay. Let's carry on.")]) + after
+    t = _t(*turns)
+    markers = [_m(t, 3, W[0]), _m(t, 5, W[1])]
+    markers += [_m(t, i, mid) for i, mid in extra_markers.items()]
+    markers.sort(key=lambda m: m.utterance)
+    repairs = [_r(t, 6, "acknowledges_contribution"),
+               _r(t, 6, "invites_discussion_of_relationship")] if repair else []
+    return t, markers, repairs
+
+
+@pytest.mark.parametrize(("after", "repair", "extra", "outcome", "res_range"), [
+    (ENGAGED, True, {}, "resolved", (4, 5)),
+    (PARTIAL, True, {}, "partially_resolved", (3, 3)),
+    (APPEASING, True, {7: "withdrawal.deferential_appeasing"}, "unresolved", (2, 2)),
+    (STILL_SHORT, True, {7: W[1], 9: W[1]}, "unresolved", (2, 2)),
+    (STILL_SHORT, False, {7: W[1], 9: W[1]}, "no_repair_attempted", (1, 1)),
+])
+def test_outcome_from_what_the_client_does_next(after, repair, extra, outcome,
+                                                res_range) -> None:
+    t, markers, repairs = _case(after, repair, extra)
+    eps = build_episodes(t, markers, repairs)
+    assert len(eps) == 1
+    ep = eps[0]
+    assert ep.outcome == outcome
+    assert res_range[0] <= ep.resolution <= res_range[1]
+    assert 1 <= ep.significance <= 5
+    assert ep.evidence
+    assert ep.start_utterance == 3
+    assert set(ep.repairs) == set(range(len(repairs)))
+
+
+def test_appeasing_after_repair_is_not_resolution_even_without_a_marker() -> None:
+    t, markers, repairs = _case(APPEASING, True, {})
+    (ep,) = build_episodes(t, markers, repairs)
+    assert ep.outcome != "resolved"
+    assert "fine" in ep.evidence or "appeasing" in ep.evidence
+
+
+def test_separate_strains_make_separate_episodes() -> None:
+    turns = OPENING + ENGAGED + [("therapist", "What would you like to do next week?"),
+                                 ("client", "I don't know."),
+                                 ("therapist", "Okay."),
+                                 ("client", "Whatever you think.")]
+    t = _t(*turns)
+    markers = [_m(t, 3, W[0]), _m(t, 5, W[1]), _m(t, 10, W[1]), _m(t, 12, W[0])]
+    eps = build_episodes(t, markers, [])
+    assert [e.start_utterance for e in eps] == [3, 10]
+    assert [e.markers for e in eps] == [[0, 1], [2, 3]]
+    assert eps[-1].open_at_end and not eps[0].open_at_end
+
+
+def test_open_at_end_and_picked_up_next_session() -> None:
+    t1, markers, repairs = _case(PARTIAL, True, {})
+    (ep,) = build_episodes(t1, markers, repairs)
+    assert ep.open_at_end
+    t2 = _t(("therapist", "Hi. Before anything else, I've been thinking about what we said at "
+                          "the end last week, about the worksheets."),
+            ("client", "Oh. Yeah. It's fine, honestly."),
+            ("therapist", "I think I got it wrong, bringing so many. I'm sorry. "
+                          "What was it like from your side?"),
+            ("client", "It felt like I was letting you down every week, and I didn't want to "
+                       "say so because you were being kind."),
+            ("therapist", "I'm really glad you told me."),
+            ("client", "Me too. I think I'd like to talk about Dad today, properly."))
+    m2 = [_m(t2, 1, "withdrawal.denial")]
+    r2 = [_r(t2, 2, "acknowledges_contribution")]
+    (picked,) = build_episodes(t2, m2, r2, carried=(ep,), carried_session=7)
+    assert picked.continues_from is not None
+    assert (picked.continues_from.session, picked.continues_from.episode) == (7, ep.id)
+    assert picked.start_utterance == 0
+    assert picked.outcome == "resolved"
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("About last time, I wanted to say something about what you said at the end.", True),
+    ("I've been thinking about what I said last week, about our sessions.", True),
+    ("Last week at work my manager moved the deadline again.", False),
+    ("How was your weekend?", False),
+])
+def test_picking_up_last_time(text: str, expected: bool) -> None:
+    assert picks_up_last_time(Utterance(0, "T", Role.THERAPIST, text)) is expected
+
+
+def test_analyze_session_fills_the_contract() -> None:
+    t, _, _ = _case(ENGAGED, True, {})
+    a = analyze_session(t, SessionContext(client="C-X", number=6))
+    data = a.model_dump(mode="json")
+    for key in ("repairs", "therapist_contributions", "episodes", "guidance"):
+        assert key in data
+    assert any(d.startswith("repairs.") for d in a.detectors)
+    assert "episodes.rules.v1" in a.detectors
+    for ep in a.episodes:
+        assert all(0 <= k < len(a.markers) for k in ep.markers)
+        assert all(0 <= k < len(a.repairs) for k in ep.repairs)
+    assert analyze_session(t, SessionContext(client="C-X", number=6)) == a  # pure and stable

@@ -1,0 +1,115 @@
+"""Therapist repair strategies: the hard cases of issue 4 as pairs, and the output contract.
+
+Each pair shares a surface (a feeling question, a "sorry", an agreement, a return to the
+task) and differs in what it does for the relationship. Both halves must come out right.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from mendline.analysis.markers import detect_markers
+from mendline.analysis.repairs import detect_repairs
+from mendline.transcript import Role, RoleSource, Speaker, Transcript, Utterance
+from mendline.vocabulary import METACOMMUNICATION, STRATEGIES
+
+COMPLAINT = ("client", "Honestly, these worksheets are pointless. You're not listening to me.")
+NEUTRAL = ("client", "Work was busy this week, but I managed to get out for a walk on Sunday.")
+
+
+def _t(*turns: tuple[str, str]) -> Transcript:
+    us = tuple(Utterance(i, role.capitalize(), Role(role), text)
+               for i, (role, text) in enumerate(turns))
+    speakers = tuple(Speaker(r.capitalize(), Role(r), RoleSource.EXPLICIT, 1.0)
+                     for r in ("therapist", "client"))
+    return Transcript(us, speakers, "txt", "0" * 64, language="en")
+
+
+def _ids(*turns: tuple[str, str]) -> set[str]:
+    t = _t(*turns)
+    last = len(t.utterances) - 1
+    return {r.id for r in detect_repairs(t, detect_markers(t)) if r.utterance == last}
+
+
+# (context turns, therapist turn, strategy id, expected)
+HARD_CASES = [
+    # a feeling question about someone else vs an invitation to talk about the relationship
+    ([("therapist", "What happened at work?"),
+      ("client", "My boss shouted at me in front of everyone.")],
+     "How did you feel when your boss said that?",
+     "invites_discussion_of_relationship", False),
+    ([("therapist", "Shall we look at the homework?"), COMPLAINT],
+     "Can we stop for a moment? I think something is happening between us right now. "
+     "What is it like for you, being here with me today?",
+     "invites_discussion_of_relationship", True),
+    # "sorry" as politeness or sympathy vs owning one's part
+    ([("therapist", "How was the funeral?"),
+      ("client", "It was hard. My aunt didn't come.")],
+     "I'm sorry to hear that.", "acknowledges_contribution", False),
+    ([("therapist", "How has the week been?"), NEUTRAL],
+     "Sorry, I'm running a little late today. Shall we start with the walk?",
+     "acknowledges_contribution", False),
+    ([("therapist", "Let's do another thought record."), COMPLAINT],
+     "You're right. I think I pushed the worksheets on you when you were exhausted. "
+     "That's my part, and I'm sorry.", "acknowledges_contribution", True),
+    # validating the client's stance vs agreeing with the content of a complaint
+    ([("therapist", "What happened with your manager?"),
+      ("client", "He took credit for my report again.")],
+     "You're right, he's being completely unfair.", "validates_defensive_posture", False),
+    ([("therapist", "I wonder if we could talk about your last therapist."),
+      ("client", "I'd rather not. I don't really trust therapists.")],
+     "It makes sense that you'd want to hold back with me, after how that ended.",
+     "validates_defensive_posture", True),
+    # changing the subject while a complaint is open vs redirecting after a repair
+    ([("therapist", "Let's look at the homework."), COMPLAINT],
+     "Okay. Let's get back to the thought record.", "redirects_refocuses", False),
+    ([("therapist", "Let's look at the homework."), COMPLAINT,
+      ("therapist", "You're right, I wasn't listening. I stuck to my plan. I'm sorry."),
+      ("client", "Thank you. It's been a horrible week and I just needed to say it.")],
+     "Thank you for telling me. Now that we've talked that through, shall we come back to "
+     "what happened on Friday?", "redirects_refocuses", True),
+]
+
+
+@pytest.mark.parametrize(("context", "turn", "sid", "expected"), HARD_CASES)
+def test_hard_cases(context: list[tuple[str, str]], turn: str, sid: str, expected: bool) -> None:
+    assert (sid in _ids(*context, ("therapist", turn))) is expected
+
+
+# Counter-examples from clinical.md: none of these is a repair of any kind.
+NOT_REPAIR = [
+    ([("therapist", "How did the week go?"), ("client", "Fine.")],
+     "You don't seem ready to work today."),
+    ([("therapist", "Let's look at the homework."), COMPLAINT],
+     "I did listen. The worksheets really do work if you just stick with them."),
+    ([("therapist", "Let's look at the homework."), COMPLAINT],
+     "You're being defensive. I think part of you doesn't want to change."),
+]
+
+
+@pytest.mark.parametrize(("context", "turn"), NOT_REPAIR)
+def test_counter_examples_are_not_repair(context: list[tuple[str, str]], turn: str) -> None:
+    assert _ids(*context, ("therapist", turn)) == set()
+
+
+def test_output_contract() -> None:
+    t = _t(("therapist", "Let's look at the homework."), COMPLAINT,
+           ("therapist", "I think I've been pushing the worksheets, and I'm sorry. I notice I "
+                         "feel a bit stuck myself. What is it like for you, here with me?"))
+    found = detect_repairs(t, detect_markers(t))
+    assert found, "the repair turn should be found"
+    for r in found:
+        u = t.utterances[r.utterance]
+        assert r.id in STRATEGIES
+        assert r.metacommunication is (r.id in METACOMMUNICATION)
+        assert u.text[r.span[0]:r.span[1]] == r.evidence and r.evidence
+        assert 0.0 <= r.confidence <= 1.0
+        assert r.why and r.detector.startswith("repairs.")
+    assert any(r.metacommunication for r in found)
+
+
+def test_client_turns_and_other_languages_give_nothing() -> None:
+    t = _t(("client", "I'm sorry, I think I pushed you too hard last week."))
+    assert detect_repairs(t, []) == []
+    fr = Transcript(t.utterances, t.speakers, "txt", "0" * 64, language="fr")
+    assert detect_repairs(fr, []) == []
