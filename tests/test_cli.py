@@ -170,3 +170,20 @@ def test_a_failed_import_writes_nothing(capsys: pytest.CaptureFixture[str], db: 
     assert "Traceback" not in err
     code, out, _ = run(capsys, "clients", "--json")
     assert json.loads(out) == []
+
+
+def test_usage_errors_exit_2_without_traceback(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "no-such-command")
+    assert code == 2
+    assert "No such command" in err and "Traceback" not in err
+
+
+def test_user_add_creates_an_account_once(
+    capsys: pytest.CaptureFixture[str], db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytest.importorskip("argon2")
+    monkeypatch.setenv("MENDLINE_NEW_PASSWORD", "a long enough passphrase")
+    code, _, err = run(capsys, "user", "add", "sup.kim", "--role", "supervisor")
+    assert code == 0 and "supervisor" in err
+    code, _, err = run(capsys, "user", "add", "sup.kim", "--role", "supervisor")
+    assert code == 2 and "Traceback" not in err

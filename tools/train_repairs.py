@@ -3,12 +3,24 @@
     python tools/train_repairs.py [corpora/repairs/strategies.jsonl]
 
 The therapist turns of ``corpora/repairs/episodes.jsonl`` (their coded repairs as labels,
-uncoded turns as negatives) join the strategy cases. Features come from
+uncoded turns as negatives) join the strategy cases.
+
+**Ordinary negatives.** Every ``[]`` case of the strategy corpus is a hard negative, so the
+corpus alone never shows the model plain therapist talk, and a model trained on it alone
+calls everyday questions and reflections "repair". Therapist turns from the MARKER corpus
+(``corpora/markers/*.jsonl``, train/dev dialogues only) fill that gap: turns with no client
+rupture before them in their case (no labelled marker target, no marker found by Mendline,
+no complaint-like client turn). Those turns are *unlabelled* for strategies; we treat them as
+negatives because they are overwhelmingly plain questions and reflections, and say so here
+because a few may be ordinary repairs the label does not show. The demo caseload is never
+used for training. Features come from
 ``mendline.analysis.repairs.featurize`` (lexicon cue scores, context,
 words and word pairs). Words and pairs seen fewer than ``MIN_COUNT`` times in the training
 pool are dropped. Calibration uses out-of-fold scores only (5 folds grouped by dialogue,
-over the TRAIN and DEV splits): Platt scaling on those scores, and the threshold that
-maximises out-of-fold F1 within [0.3, 0.6]. The final weights are then fitted on TRAIN+DEV.
+over the TRAIN and DEV splits): Platt scaling on those scores, then the threshold that
+maximises out-of-fold F1 within [0.3, 0.8] *after* the same context gate the detector
+applies (``repairs.allowed``), and the stricter metacommunication threshold for turns with
+no strain in context, chosen the same way among 0.7-0.95. The final weights are then fitted on TRAIN+DEV.
 The TEST split is never read here. scikit-learn is needed only for this script; the package
 applies the saved weights in plain Python.
 """
@@ -27,12 +39,20 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 
 from mendline.analysis.markers import detect_markers
-from mendline.analysis.repairs import FEATURES_VERSION, MODEL_RESOURCE, _lexicon, featurize
-from mendline.evaluation import case_transcript, load_cases, split_of
+from mendline.analysis.repairs import (
+    FEATURES_VERSION,
+    MODEL_RESOURCE,
+    _lexicon,
+    allowed,
+    featurize,
+)
+from mendline.analysis.strain import complaint_like
+from mendline.evaluation import Case, case_transcript, load_cases, split_of
 from mendline.evaluation_repairs import load_episode_cases
-from mendline.vocabulary import STRATEGIES
+from mendline.vocabulary import METACOMMUNICATION, STRATEGIES
 
 ROOT = Path(__file__).resolve().parents[1]
+MARKER_FILES = sorted((ROOT / "corpora" / "markers").glob("*.jsonl"))
 OUT = ROOT / "src" / "mendline" / MODEL_RESOURCE
 # Therapist turns of the coded episodes (train/dev dialogues only) add strategy examples.
 EPISODES = ROOT / "corpora" / "repairs" / "episodes.jsonl"
@@ -42,18 +62,43 @@ MIN_COUNT = 2
 
 
 def _rows(cases):
-    xs, ys, groups = [], [], []
+    xs, ys, groups, ctxs, kinds = [], [], [], [], []
     for case in cases:
         if case.target_role != "therapist":
             continue
         t = case_transcript(case)
-        rows = {u.index: x for u, _, x in featurize(t, detect_markers(t))}
+        rows = {u.index: (ctx, x) for u, ctx, x in featurize(t, detect_markers(t))}
         if case.target not in rows:
             continue
-        xs.append(rows[case.target])
+        ctx, x = rows[case.target]
+        xs.append(x)
+        ctxs.append(ctx)
         ys.append([sid in case.labels for sid in STRATEGIES])
         groups.append(case.dialogue)
-    return xs, np.array(ys, dtype=bool), groups
+        kinds.append("ordinary" if case.id.startswith("ordinary:") else "coded")
+    return xs, np.array(ys, dtype=bool), groups, ctxs, kinds
+
+
+def _ordinary_turns(paths: list[Path]) -> list[Case]:
+    """Plain therapist turns from the marker corpus, as strategy negatives (see above)."""
+    out = []
+    for path in paths:
+        for case in load_cases(path):
+            if split_of(case.dialogue) not in ("train", "dev"):
+                continue
+            t = case_transcript(case)
+            found = {m.utterance for m in detect_markers(t)}
+            for i, turn in enumerate(case.turns):
+                if turn["role"] != "therapist" or i == 0 and len(case.turns) < 2:
+                    continue
+                before = range(i)
+                if any(j in found or (j == case.target and case.labels) or (
+                        case.turns[j]["role"] == "client" and complaint_like(case.turns[j]["text"]))
+                       for j in before):
+                    break  # from the first strain on, the rest of the case is not plain talk
+                out.append(replace(case, turns=case.turns[:i + 1], target=i, labels=(),
+                                   hard_negative=None, id=f"ordinary:{case.id}:{i}"))
+    return out
 
 
 def _prune(xs):
@@ -73,6 +118,13 @@ def _f1(y, pred):
     return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
 
 
+def _any_flagged(probs, out, ctxs, xs, strict, mask) -> float:
+    flagged = np.zeros(len(xs), dtype=bool)
+    for sid in STRATEGIES:
+        flagged |= _gated(sid, probs[sid], out[sid]["threshold"], ctxs, xs, strict)
+    return float(flagged[mask].mean()) if mask.any() else 0.0
+
+
 def _episode_turns(path: Path):
     """Every therapist turn of the coded episodes as a strategy case (gold repairs as labels)."""
     out = []
@@ -87,18 +139,26 @@ def _episode_turns(path: Path):
     return out
 
 
+def _gated(sid, p, th, ctxs, xs, strict):
+    return np.array([allowed(sid, float(q), th, c, x, strict)
+                     for q, c, x in zip(p, ctxs, xs, strict=True)])
+
+
 def main(paths: list[str]) -> None:
     cases = [c for p in paths for c in load_cases(p)]
     if EPISODES.is_file():
         cases += _episode_turns(EPISODES)
+    cases += _ordinary_turns(MARKER_FILES)
     pool = [c for c in cases if split_of(c.dialogue) in ("train", "dev")]
-    xs, ys, groups = _rows(pool)
+    xs, ys, groups, ctxs, kinds = _rows(pool)
+    print(f"{len(xs)} therapist turns, {kinds.count('ordinary')} of them ordinary negatives")
     xs = _prune(xs)
     vec = DictVectorizer()
     x = vec.fit_transform(xs)
     names = vec.get_feature_names_out()
     folds = list(GroupKFold(n_splits=5).split(x, ys, groups))
     out = {}
+    probs = {}
     for k, sid in enumerate(STRATEGIES):
         y = ys[:, k]
         z = np.zeros(len(y))
@@ -107,8 +167,9 @@ def main(paths: list[str]) -> None:
         platt = LogisticRegression(C=100.0, max_iter=1000).fit(z.reshape(-1, 1), y)
         a, b = float(platt.coef_[0][0]), float(platt.intercept_[0])
         p = 1 / (1 + np.exp(-(a * z + b)))
-        grid = np.arange(0.3, 0.61, 0.02)
-        scores = [_f1(y, p >= th) for th in grid]
+        probs[sid] = p
+        grid = np.arange(0.3, 0.81, 0.02)
+        scores = [_f1(y, _gated(sid, p, th, ctxs, xs, 0.85)) for th in grid]
         threshold = float(grid[int(np.argmax(scores))])
         model = _fit(x, y)
         weights = {str(n): round(float(w), 5) for n, w in zip(names, model.coef_[0], strict=True)
@@ -119,6 +180,21 @@ def main(paths: list[str]) -> None:
                     "positives": int(y.sum())}
         print(f"{sid:38s} pos {int(y.sum()):3d}  out-of-fold F1 {max(scores):.2f} "
               f"at {threshold:.2f}")
+    meta_gold = ys[:, [STRATEGIES.index(s) for s in METACOMMUNICATION]].any(axis=1)
+
+    def meta_pred(strict):
+        return np.column_stack([_gated(s, probs[s], out[s]["threshold"], ctxs, xs, strict)
+                                for s in METACOMMUNICATION]).any(axis=1)
+
+    stricts = np.arange(0.7, 0.96, 0.05)
+    strict_scores = [_f1(meta_gold, meta_pred(s)) for s in stricts]
+    strict = float(stricts[int(np.argmax(strict_scores))])
+    corpus = np.array([k != "ordinary" for k in kinds])
+    pred = meta_pred(strict)
+    print(f"strict metacommunication threshold {strict:.2f}; out-of-fold metacommunication F1 "
+          f"{max(strict_scores):.3f} (pool), {_f1(meta_gold[corpus], pred[corpus]):.3f} "
+          f"(coded corpora only); ordinary turns flagged as any strategy: "
+          f"{_any_flagged(probs, out, ctxs, xs, strict, ~corpus):.1%}")
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps({
         "about": "Per-strategy logistic models for Mendline's repair detector; trained by "
@@ -126,7 +202,7 @@ def main(paths: list[str]) -> None:
                  "Platt-calibrated and thresholded on out-of-fold scores.",
         "licence": "Apache-2.0 (same as Mendline)",
         "lexicon": _lexicon().version, "features": FEATURES_VERSION, "C": C,
-        "cases": len(xs), "strategies": out,
+        "cases": len(xs), "strict_metacommunication": round(strict, 2), "strategies": out,
     }, indent=1, sort_keys=False) + "\n", encoding="utf-8")
     print(f"wrote {OUT.relative_to(ROOT)}")
 

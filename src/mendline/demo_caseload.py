@@ -14,8 +14,10 @@ from importlib import resources
 from typing import Any
 
 from mendline import store as repository
+from mendline.client_records import measure_record
 from mendline.importing import ImportOutcome, import_file
 from mendline.store import Store
+from mendline.tracking.measures import score
 from mendline.transcript import Role
 
 __all__ = ["DemoSummary", "demo_manifest", "load_demo"]
@@ -88,15 +90,25 @@ def load_demo(store: Store, clinician: str) -> DemoSummary:
             summary.attendance += 1
         if first_load:
             for m in c.get("measures", []):
+                # Stored the way tracking reads forms: scores by neutral item key, the
+                # scale as "1-5", and the total (client_records.measure_record).
+                form = measure_record(
+                    m["instrument"],
+                    dt.date.fromisoformat(m["date"]),
+                    m["items"],
+                    str(m["scale"]) if m.get("scale") else None,
+                    m.get("session"),
+                )
                 repository.add_measure(
                     store,
                     clinician=clinician,
                     client_code=code,
-                    instrument=m["instrument"],
-                    date=dt.date.fromisoformat(m["date"]),
-                    items=m["items"],
-                    scale=str(m["scale"]) if m.get("scale") else None,
-                    session_number=m.get("session"),
+                    instrument=form.instrument,
+                    date=form.date,
+                    items=dict(form.items),
+                    total=score(form)[0],
+                    scale=form.scale,
+                    session_number=form.session,
                 )
                 summary.measures += 1
     return summary

@@ -35,6 +35,7 @@ from importlib import resources
 
 from mendline.analysis.acts import classify_therapist_turn
 from mendline.analysis.result import Marker, Repair
+from mendline.analysis.strain import NO_STRAIN, StrainCues, strain_before
 from mendline.transcript import Role, Transcript, Utterance
 from mendline.vocabulary import METACOMMUNICATION, STRATEGIES
 
@@ -52,6 +53,8 @@ __all__ = [
     "featurize",
     "detector_name",
     "FEATURES_VERSION",
+    "STRICT_METACOMMUNICATION",
+    "allowed",
 ]
 
 DETECTOR = "repairs.rules.v1"
@@ -67,6 +70,11 @@ MARKER_WINDOW = 6
 CHECK_IN_WINDOW = 14
 # Rule scores at or above this are reported when no calibration file is present.
 RAW_THRESHOLD = 0.5
+# With no client marker and no complaint-like turn in context, a metacommunication id needs
+# this probability and here-and-now relationship wording (the marker detector misses some
+# ruptures, but a plain question about goals in a calm session is not metacommunication).
+# Default when the model file does not carry its own, chosen on out-of-fold scores.
+STRICT_METACOMMUNICATION = 0.85
 
 _I = re.IGNORECASE
 _IMMEDIATE = frozenset({"clarifies_misunderstanding", "changes_task_or_goal",
@@ -130,6 +138,16 @@ def _model() -> dict[str, _IdModel] | None:
             for sid, m in raw["strategies"].items()}
 
 
+@lru_cache(maxsize=1)
+def _strict() -> float:
+    """The stricter metacommunication threshold saved with the model, or the default."""
+    path = resources.files("mendline").joinpath(MODEL_RESOURCE)
+    if not path.is_file() or _model() is None:
+        return STRICT_METACOMMUNICATION
+    raw = json.loads(path.read_text("utf-8"))
+    return float(raw.get("strict_metacommunication", STRICT_METACOMMUNICATION))
+
+
 # ---------------------------------------------------------------- context
 
 
@@ -142,6 +160,13 @@ class RepairContext:
     complaint_just_before: bool  # a confrontation marker in the client turn(s) just before
     prior_repair: bool  # a repair attempt within CHECK_IN_WINDOW utterances before
     prior_repair_since_marker: bool  # ... and after the nearest marker
+    cues: StrainCues = NO_STRAIN  # complaint-like, terse or quieter client turns just before
+    marker_recent: bool = False  # a client marker within CHECK_IN_WINDOW utterances
+
+    @property
+    def strained(self) -> bool:
+        """Something to respond to: a marker nearby or a complaint-like or shut-down reply."""
+        return self.marker is not None or self.cues.complaint or self.cues.shut_down
 
 
 def context_for(
@@ -154,8 +179,9 @@ def context_for(
     complaint = any(m.family == "confrontation" and m.utterance in last_client for m in markers)
     before = [r for r in repairs if index - CHECK_IN_WINDOW <= r.utterance < index]
     since = nearest is not None and any(r.utterance > nearest.utterance for r in before)
+    recent = any(index - CHECK_IN_WINDOW <= m.utterance < index for m in markers)
     return RepairContext(nearest, index - nearest.utterance if nearest else 0, complaint,
-                         bool(before), since)
+                         bool(before), since, strain_before(transcript, index, 3), recent)
 
 
 def _previous_client(transcript: Transcript, index: int, turns: int = 2) -> set[int]:
@@ -223,7 +249,7 @@ def strategy_hits(text: str, ctx: RepairContext) -> dict[str, StrategyHit]:
     tentative = _ctx("tentative", text)
     asks = act.question or bool(re.search(r"\b(?:tell me|i'?d (?:like|love) to hear|i wonder)\b",
                                           text, _I))
-    strain = ctx.marker is not None
+    strain = ctx.strained
     out: dict[str, StrategyHit] = {}
     for sid in STRATEGIES:
         found = _best(sid, text)
@@ -265,8 +291,10 @@ def strategy_hits(text: str, ctx: RepairContext) -> dict[str, StrategyHit]:
                 score *= 0.45
         if sid in METACOMMUNICATION and _labels_resistance(text):
             continue  # reading the client's stance as resistance is not an invitation
-        if strain and sid != "checks_in_after_repair":
-            why += f" (after a possible {ctx.marker.family} marker)"  # type: ignore[union-attr]
+        if ctx.marker is not None and sid != "checks_in_after_repair":
+            why += f" (after a possible {ctx.marker.family} marker)"
+        elif strain and sid != "checks_in_after_repair":
+            why += " (after a sign of strain in the client's last replies)"
         out[sid] = StrategyHit(score, sentence_span(text, m.start(), m.end()), why)
     # A check-in on the repair is not also a fresh invitation to talk about the relationship.
     if ("checks_in_after_repair" in out and "invites_discussion_of_relationship" in out
@@ -280,10 +308,10 @@ def strategy_hits(text: str, ctx: RepairContext) -> dict[str, StrategyHit]:
 # ---------------------------------------------------------------- model features
 
 # Bumped whenever ``turn_features`` changes, so an old weights file is not misapplied.
-FEATURES_VERSION = "repairs-features.v1"
+FEATURES_VERSION = "repairs-features.v2"
 _TOKEN = re.compile(r"[a-z]+(?:'[a-z]+)?")
 _FLAGS = ("relationship", "ownership", "tentative", "openness", "persuading",
-          "feeling_about_other", "politeness_sorry")
+          "feeling_about_other", "politeness_sorry", "here_and_now")
 
 
 def _tokens(text: str) -> list[str]:
@@ -325,6 +353,15 @@ def turn_features(text: str, ctx: RepairContext) -> dict[str, float]:
         x["ctx:prior_repair"] = 1.0
     if ctx.prior_repair_since_marker:
         x["ctx:repair_since_marker"] = 1.0
+    for name in ("complaint", "shut_down", "quieter"):
+        if getattr(ctx.cues, name):
+            x[f"ctx:cue_{name}"] = 1.0
+    if ctx.strained:
+        x["ctx:strained"] = 1.0
+    if ctx.marker_recent:
+        x["ctx:marker_recent"] = 1.0
+    if not (ctx.strained or ctx.prior_repair or ctx.marker_recent):
+        x["ctx:calm"] = 1.0
     toks = _tokens(text)
     for w in set(toks):
         x[f"w:{w}"] = 1.0
@@ -340,6 +377,35 @@ def _model_why(m: _IdModel, x: dict[str, float]) -> str:
     if not shown:
         return "the turn as a whole fits this strategy"
     return "wording such as " + ", ".join(shown) + " fits this strategy"
+
+
+# ---------------------------------------------------------------- gate
+
+
+def allowed(sid: str, p: float, threshold: float, ctx: RepairContext, x: dict[str, float],
+            strict: float = STRICT_METACOMMUNICATION) -> bool:
+    """Whether strategy ``sid`` at probability ``p`` may be reported in this context.
+
+    3RS codes resolution strategies as responses to a rupture (Eubanks, Muran & Safran,
+    2015), so the immediate strategies need a strain to respond to: a client marker nearby,
+    a complaint-like or shut-down reply, or a repair conversation already under way. A
+    check-in needs a repair (or a strain) before it. Metacommunication may go beyond the
+    marker detector, which misses some ruptures, but only when the wording plainly turns to
+    the relationship here and now and the model is sure (``strict``).
+    """
+    if p < threshold:
+        return False
+    if sid in _IMMEDIATE:
+        return ctx.strained or ctx.prior_repair
+    if sid == "checks_in_after_repair":
+        return ctx.prior_repair or ctx.marker_recent or ctx.strained
+    if sid in METACOMMUNICATION and ctx.marker is None and not ctx.cues.complaint:
+        if "flag:resistance" in x:
+            return False
+        if ctx.prior_repair or ctx.marker_recent:
+            return True  # inside a repair conversation the ordinary threshold holds
+        return p >= max(threshold, strict) and "flag:here_and_now" in x
+    return True
 
 
 # ---------------------------------------------------------------- detector
@@ -405,6 +471,7 @@ def detect_repairs(transcript: Transcript, markers: Sequence[Marker]) -> list[Re
     if transcript.language and not transcript.language.lower().startswith("en"):
         return []
     model = _model()
+    strict = _strict()
     found: list[Repair] = []
     for u, ctx, x in featurize(transcript, markers):
         hits = strategy_hits(u.text, ctx)
@@ -412,7 +479,7 @@ def detect_repairs(transcript: Transcript, markers: Sequence[Marker]) -> list[Re
         for sid in STRATEGIES:
             hit = hits.get(sid)
             if model is None:
-                if hit is not None and hit.score >= RAW_THRESHOLD:
+                if hit is not None and allowed(sid, hit.score, RAW_THRESHOLD, ctx, x, strict):
                     turn.append(_repair(u, sid, hit.score, hit.span, hit.why, DETECTOR))
                 continue
             if sid in METACOMMUNICATION and "flag:resistance" in x:
@@ -420,7 +487,7 @@ def detect_repairs(transcript: Transcript, markers: Sequence[Marker]) -> list[Re
             if _vetoed(sid, hit, x):
                 continue
             p = model[sid].prob(x)
-            if p < model[sid].threshold:
+            if not allowed(sid, p, model[sid].threshold, ctx, x, strict):
                 continue
             if hit is not None:
                 span, why = hit.span, hit.why

@@ -18,10 +18,13 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import typer
-
-from mendline.cli import report_commands, session_commands  # noqa: F401  (register commands)
-from mendline.cli.common import EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, app, err
+from mendline.cli import (  # noqa: F401  (importing registers the commands)
+    report_commands,
+    session_commands,
+    tracking_commands,
+    web_commands,
+)
+from mendline.cli.common import EXIT_INPUT, EXIT_INTERNAL, app, err
 from mendline.errors import MendlineError, RolesUnresolved
 
 __all__ = ["app", "main"]
@@ -37,32 +40,36 @@ def _describeroles_from(exc: RolesUnresolved) -> None:
         err(f"For example: --therapist {names[0]!r} --client {names[1]!r}")
 
 
+def _describe_roles(exc: RolesUnresolved) -> None:
+    err(f"error: {exc}")
+    err("Speakers in this transcript:")
+    for label, sample in exc.speakers.items():
+        err(f"  {label!r}: “{sample}”")
+    names = list(exc.speakers)
+    if len(names) >= 2:
+        err(f"For example: --therapist {names[0]!r} --client {names[1]!r}")
+
+
 def main(argv: Sequence[str] | None = None) -> None:
-    """Entry point: run the app and turn errors into one line and an exit code."""
+    """Entry point: run the app and turn errors into one line and an exit code.
+
+    Click (inside Typer) handles usage errors and ``--help`` itself and exits; everything
+    else that escapes a command is turned into one line here.
+    """
     logging.basicConfig(level=os.environ.get("MENDLINE_LOG", "WARNING").upper(), stream=sys.stderr)
     run: Callable[..., Any] = app
     try:
-        code = run(args=list(argv) if argv is not None else None, standalone_mode=False)
+        run(args=list(argv) if argv is not None else None, standalone_mode=True)
     except RolesUnresolved as exc:
-        _describeroles_from(exc)
+        _describe_roles(exc)
         sys.exit(EXIT_INPUT)
     except MendlineError as exc:
         err(f"error: {exc}")
         sys.exit(EXIT_INPUT)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except (typer.Abort, KeyboardInterrupt):
-        err("Stopped.")
-        sys.exit(130)
     except OSError as exc:  # a file that vanished or cannot be written: name it, no traceback
         err(f"error: {exc.filename or 'file'}: {exc.strerror or type(exc).__name__}")
         sys.exit(EXIT_INPUT)
     except Exception as exc:  # the last line of defence: no traceback reaches the user
-        import click
-
-        if isinstance(exc, click.exceptions.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
         if os.environ.get("MENDLINE_DEBUG"):
             raise
         err(
@@ -70,4 +77,3 @@ def main(argv: Sequence[str] | None = None) -> None:
             "half-written. Set MENDLINE_DEBUG=1 to see details, and please report it."
         )
         sys.exit(EXIT_INTERNAL)
-    sys.exit(code if isinstance(code, int) else EXIT_OK)

@@ -1,0 +1,135 @@
+"""Plain cues that a client turn may carry a strain, for the repair and episode layers.
+
+The marker detector (:mod:`mendline.analysis.markers`) decides which client turns are
+rupture markers, and it is tuned for precision. Resolution strategies, though, are coded
+as *responses* to a rupture (3RS; Eubanks, Muran & Safran, 2015), so the repair detector
+needs a recall-minded sense of "was there something to respond to?" even where the
+marker detector stayed quiet. These cues give it:
+
+- **complaint-like**: the client turns against the therapist or the work — addresses the
+  therapist with an objection ("you're not listening", "that's not what I said"), calls a
+  task or the therapy pointless, asks "why are we doing this?";
+- **shut down**: a terse reply ("Fine.", "I don't know.", "Whatever.") to an invitation to say
+  more, or a long silence annotation;
+- **quieter**: a reply much shorter than this client's own median (clinical.md: compare
+  with the client's own way of speaking).
+
+None of these is reported to the user as a marker: they only decide whether a therapist
+turn could be a response to a strain, and feed the repair model as context features.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+from dataclasses import dataclass
+
+from mendline.transcript import AnnotationKind, Role, Transcript, Utterance
+
+__all__ = ["StrainCues", "NO_STRAIN", "complaint_like", "strain_before", "client_median_words"]
+
+_I = re.IGNORECASE
+
+# The client addresses the therapist with an objection or a hurt reading of what they did.
+_AT_THERAPIST = re.compile(
+    r"\byou(?:'re| are)(?: not| never| always| just| only| so| being| taking| on| like| making|"
+    r" telling| judging| lecturing| against| obsessed| doing it| treating)\b|"
+    r"\byou (?:don'?t|didn'?t|never|always|keep|kept|just|only|think i|want me|made me|make me|"
+    r"said i|say i|called|sound like|sounded like|weren'?t|aren'?t|haven'?t|won'?t|can'?t "
+    r"(?:understand|help)|have no idea|wouldn'?t|ignored|interrupted|cut me|missed|got it wrong|"
+    r"keep asking|asked me|took|side|nod|mean|think it'?s|smil\w+|laugh\w*|look(?:ed)? at me)\b|"
+    r"(?:^|[.!?]\s+)you(?:'re|'ve| said| say| think| want| asked| told| mean| look| sound|"
+    r" seem)\b|\bwhat do you mean\b|\bwhy (?:are|did|do|would) you\b|\bdon'?t (?:say|tell me)\b|"
+    r"\bmake up your mind\b|\bi don'?t (?:get|see|understand) (?:why|what|how|the point)\b|"
+    r"\bwhat'?s (?:that|this|it) (?:supposed|meant) to\b|\bso (?:basically |you'?re saying )?"
+    r"i(?:'m| am| did| should)\b.{0,30}\b(?:wrong|bad|lazy|stupid|failing|catastrophi\w+|"
+    r"the problem)\b|\b(?:too much|too fast|too soon|not ready)\b|"
+    r"\bi don'?t care (?:what|about) (?:the|your)\b|"
+    r"\b(?:that'?s|this is|it'?s) not what i (?:said|meant|came|asked|want)|\bi (?:didn'?t|never) "
+    r"say that\b|\bnot (?:an|the) answer\b|\bwas that (?:sarcastic|a dig|a joke|meant)|"
+    r"\b(?:against me|on (?:his|her|their) side|taking (?:his|her|their|sides)|like (?:a|the) "
+    r"(?:social worker|teacher|doctors?|school|test|lecture|interrogation|exam|robot|machine|"
+    r"business meeting))\b|\b(?:your|you and your) (?:goal|agenda|plan|idea|questions?|"
+    r"homework|sheets?|worksheets?|theory|theories|forms?|numbers)\b", _I)
+# The client objects to the tasks, the frame or the progress of therapy.
+_AT_WORK = re.compile(
+    r"\b(?:pointless|useless|stupid|waste of (?:time|money)|wasting (?:time|my time|our time)|"
+    r"not (?:helping|working|getting (?:any )?better|going anywhere)|doesn'?t (?:help|work)|"
+    r"didn'?t (?:help|work)|isn'?t (?:helping|working)|no point|what'?s the point|boring|"
+    r"hate (?:this|these|that|it|doing)|sick of|fed up (?:with|of)|annoying|patronis\w*|"
+    r"patroniz\w*|childish|like school|homework again|another (?:worksheet|sheet|form)|"
+    r"why (?:are|do|should|would) (?:we|i) (?:have to |keep |even )?(?:do|doing|talk|talking|"
+    r"wasting|set|going|bother|need|fill|use)|why do you (?:keep|always|want|need)|"
+    r"(?:just )?tell me what to do|stop asking|i don'?t (?:want|need) (?:to|this|that|your)|"
+    r"i'?m not (?:doing|going to do|a child|stupid|senile|crazy|mad|broken|lazy)|"
+    r"(?:these|the|your) (?:sessions|worksheets?|sheets?|exercises?|forms?|questionnaires?|"
+    r"scales?|diary|diaries|records?) (?:are|is|feel|felt|seem)\b.{0,30}\b(?:pointless|useless|"
+    r"stupid|too|much|boring|silly|a waste|like))\b", _I)
+_MINIMAL = re.compile(
+    r"^\W*(?:(?:yeah|yes|yep|no|nope|nah|fine|okay|ok|sure|maybe|mm+|hm+|mhm|uh-huh|whatever|"
+    r"i (?:don'?t|do not) know|dunno|i guess|not really|nothing|nothing much|i suppose|if you "
+    r"say so|right|exactly|it is|it'?s fine|not sure|same|same as always)\W*)+$", _I)
+# A silence this long inside a client turn counts as a pause of note (the paralinguistic
+# sign with the best support; Dolev-Amit et al., 2020). In-house threshold.
+LONG_SILENCE_S = 5.0
+# A reply at or below this share of the client's own median counts as quieter than usual
+# (in-house; matches the "half as long" rule of the contribution layer's pressing-on cue).
+QUIETER_SHARE = 0.5
+# Without enough earlier replies the median falls back to this many words (the same modest
+# figure the marker detector assumes for replies to open questions).
+DEFAULT_MEDIAN_WORDS = 12.0
+
+
+@dataclass(frozen=True, slots=True)
+class StrainCues:
+    """What the last client turns before a point say about a possible strain."""
+
+    complaint: bool = False  # complaint-like: against the therapist or the work
+    shut_down: bool = False  # a terse or silent reply
+    quieter: bool = False  # much shorter than this client's median
+    distance: int = 0  # utterances back to the nearest cue (0 when none)
+
+    @property
+    def any(self) -> bool:
+        return self.complaint or self.shut_down or self.quieter
+
+
+NO_STRAIN = StrainCues()
+
+
+def complaint_like(text: str) -> bool:
+    """True when a client turn objects to the therapist or the work (a recall-minded cue)."""
+    return bool(_AT_THERAPIST.search(text) or _AT_WORK.search(text))
+
+
+def _silent(u: Utterance) -> bool:
+    return any(a.kind in (AnnotationKind.SILENCE, AnnotationKind.PAUSE)
+               and (a.duration_s or 0.0) >= LONG_SILENCE_S for a in u.annotations)
+
+
+def client_median_words(t: Transcript, index: int) -> float:
+    """The median length of the client's replies before ``index`` (whole session if few)."""
+    words = [u.words for u in t.utterances[:index] if u.role is Role.CLIENT and u.text.strip()]
+    if len(words) < 3:
+        words = [u.words for u in t.utterances if u.role is Role.CLIENT and u.text.strip()]
+    return float(statistics.median(words)) if len(words) >= 3 else DEFAULT_MEDIAN_WORDS
+
+
+def strain_before(t: Transcript, index: int, client_turns: int = 2) -> StrainCues:
+    """Cues in the last ``client_turns`` client turns before utterance ``index``."""
+    clients = [u for u in t.utterances[:index] if u.role is Role.CLIENT and u.text.strip()]
+    recent = clients[-client_turns:]
+    if not recent:
+        return NO_STRAIN
+    median = client_median_words(t, index)
+    complaint = shut = quieter = False
+    nearest = 0
+    for u in recent:
+        text = u.spoken_text
+        c = complaint_like(text)
+        s = bool(_MINIMAL.match(text.strip())) or _silent(u)
+        q = len(clients) >= 4 and u.words <= QUIETER_SHARE * median and u.words <= 4
+        if c or s or q:
+            nearest = index - u.index
+        complaint, shut, quieter = complaint or c, shut or s, quieter or q
+    return StrainCues(complaint, shut, quieter, nearest)
