@@ -12,22 +12,22 @@ imported and some were not.
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from mendline.cli import (  # noqa: F401  (importing registers the commands)
-    report_commands,
-    session_commands,
-    tracking_commands,
-    web_commands,
-)
 from mendline.cli.common import EXIT_INPUT, EXIT_INTERNAL, app, err
 from mendline.errors import MendlineError, RolesUnresolved
 
 __all__ = ["app", "main"]
+
+# Importing a command module registers its commands; --help lists them in this order.
+COMMAND_MODULES = ("session_commands", "tracking_commands", "report_commands", "web_commands")
+for _name in COMMAND_MODULES:
+    importlib.import_module(f"mendline.cli.{_name}")
 
 
 def _describeroles_from(exc: RolesUnresolved) -> None:
