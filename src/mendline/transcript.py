@@ -81,21 +81,29 @@ class Utterance:
     end_s: float | None = None
     annotations: tuple[Annotation, ...] = ()
     line: int | None = None  # first source line (or cue number) for messages
+    # Derived once: analysis asks for these thousands of times per session.
+    _spoken: str = field(init=False, repr=False, compare=False, default="")
+    _words: int = field(init=False, repr=False, compare=False, default=0)
+
+    def __post_init__(self) -> None:
+        spoken = self.text
+        if self.annotations:
+            chars = list(self.text)
+            for a in self.annotations:
+                for i in range(a.span[0], a.span[1]):
+                    chars[i] = " "
+            spoken = "".join(chars)
+        object.__setattr__(self, "_spoken", spoken)
+        object.__setattr__(self, "_words", count_words(spoken))
 
     @property
     def spoken_text(self) -> str:
         """The text with annotations blanked out (same length, so spans still line up)."""
-        if not self.annotations:
-            return self.text
-        chars = list(self.text)
-        for a in self.annotations:
-            for i in range(a.span[0], a.span[1]):
-                chars[i] = " "
-        return "".join(chars)
+        return self._spoken
 
     @property
     def words(self) -> int:
-        return count_words(self.spoken_text)
+        return self._words
 
 
 @dataclass(frozen=True, slots=True)

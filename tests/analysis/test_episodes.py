@@ -149,6 +149,13 @@ def test_open_at_end_and_picked_up_next_session() -> None:
     ("I've been thinking about what I said last week, about our sessions.", True),
     ("Last week at work my manager moved the deadline again.", False),
     ("How was your weekend?", False),
+    ("I didn't like how we left it last week, to be honest.", True),
+    # recaps of last week's content are not a pick-up of a strain between them
+    ("Last week we ended on something quite big: the feeling about your dad.", False),
+    ("We talked last week about keeping an eye on the ending. How are you feeling?", False),
+    ("I wonder whether it connects to what you said last week about your sister.", False),
+    ("Last week he came and sat in the kitchen while I was cooking. Just sat there.", False),
+    ("That's okay. What happened last week?", False),
 ])
 def test_picking_up_last_time(text: str, expected: bool) -> None:
     assert picks_up_last_time(Utterance(0, "T", Role.THERAPIST, text)) is expected
@@ -166,3 +173,29 @@ def test_analyze_session_fills_the_contract() -> None:
         assert all(0 <= k < len(a.markers) for k in ep.markers)
         assert all(0 <= k < len(a.repairs) for k in ep.repairs)
     assert analyze_session(t, SessionContext(client="C-X", number=6)) == a  # pure and stable
+
+
+def test_a_repair_after_a_strain_no_marker_caught_opens_an_episode() -> None:
+    t = _t(("therapist", "How did the thought record go?"),
+           ("client", "Why do we keep doing these? I told you I wanted to talk about my son."),
+           ("therapist", "You're right, I kept to my plan. I'm sorry. What would help today?"),
+           ("client", "Honestly I just need to talk about him. I'm scared he's drinking again, "
+                      "and I haven't said it to anyone."),
+           ("therapist", "Then let's do that."),
+           ("client", "Thank you. I think it started after Christmas, when he lost the job."))
+    (ep,) = build_episodes(t, [], [_r(t, 2, "acknowledges_contribution")])
+    assert ep.family == "confrontation"
+    assert ep.start_utterance == 1 and ep.markers == []
+    assert ep.outcome == "resolved"
+
+
+def test_guarded_after_the_last_repair_is_unresolved() -> None:
+    after = [("client", "Maybe. I don't know, I suppose they feel like homework."),
+             ("therapist", "It makes sense to be wary of them. You don't have to do them."),
+             ("client", "Yeah."),
+             ("therapist", "Okay."),
+             ("client", "Whatever.")]
+    t, markers, repairs = _case(after, True, {})
+    repairs.append(_r(t, 8, "validates_defensive_posture"))
+    (ep,) = build_episodes(t, markers, repairs)
+    assert ep.outcome == "unresolved"

@@ -113,3 +113,36 @@ def test_client_turns_and_other_languages_give_nothing() -> None:
     assert detect_repairs(t, []) == []
     fr = Transcript(t.utterances, t.speakers, "txt", "0" * 64, language="fr")
     assert detect_repairs(fr, []) == []
+
+
+# 3RS codes strategies as responses to a rupture: with nothing to respond to, the same words
+# are ordinary therapy. (context turns, therapist turn, ids that must NOT be reported)
+CALM = ("client", "It's been a good week, honestly. I got out for a walk with my sister and "
+                  "we talked about Mum for the first time in ages.")
+GATED = [
+    # a goals question in a first session is not an invitation to talk about the relationship
+    ([("therapist", "What brings you here now?"), CALM],
+     "Can I ask what you'd want from coming here? If this went well, what would be different?",
+     METACOMMUNICATION),
+    # adjusting the plan with no objection before it is routine agenda-setting
+    ([("therapist", "How has the week been?"), CALM],
+     "Let's put the worksheet aside for today and talk about your sister.",
+     {"changes_task_or_goal"}),
+    # "how was that?" after a walk story is not a check-in on a repair
+    ([("therapist", "How has the week been?"), CALM],
+     "How was it, talking about her together?", {"checks_in_after_repair"}),
+]
+
+
+@pytest.mark.parametrize(("context", "turn", "not_ids"), GATED)
+def test_no_strain_no_resolution_strategy(context: list[tuple[str, str]], turn: str,
+                                          not_ids: set[str]) -> None:
+    assert not (_ids(*context, ("therapist", turn)) & set(not_ids))
+
+
+# The same adjustment right after an objection the marker detector may not catch is repair.
+def test_immediate_strategy_after_a_complaint_like_reply() -> None:
+    found = _ids(("therapist", "Could you rate the urge from one to ten?"),
+                 ("client", "Scale of one to ten again. Why are you obsessed with numbers?"),
+                 ("therapist", "Fair enough. No more numbers today. We can just talk it through."))
+    assert "changes_task_or_goal" in found

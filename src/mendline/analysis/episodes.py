@@ -13,6 +13,10 @@ below carry the numbers):
    end of the session.
 4. Repair attempts by the therapist from the episode's start until it closes (and at most
    ``REPAIR_LAG`` utterances after its last marker) belong to it.
+5. The marker detector misses some ruptures. A repair attempt that belongs to no episode
+   opens one of its own when the client's last replies before it were complaint-like,
+   terse or much shorter than usual (:mod:`mendline.analysis.strain`): the episode starts at
+   that reply, confrontation for a complaint, withdrawal otherwise, with no markers.
 
 The outcome comes from what the client does after the first repair attempt (resolution
 "unfolds over turns"; clinical.md): re-engagement — a longer reply than this client's own
@@ -35,6 +39,7 @@ from dataclasses import dataclass, field
 
 from mendline.analysis.result import Episode, EpisodeRef, Marker, Repair
 from mendline.analysis.segments import significance as _marker_significance
+from mendline.analysis.strain import complaint_like, strain_before, terse
 from mendline.transcript import Role, Transcript, Utterance
 from mendline.vocabulary import Outcome
 
@@ -80,7 +85,9 @@ _APPEASE = re.compile(
     r"(?:fine|okay|ok|alright|all right|no big deal|not a problem|good)\b|"
     r"\b(?:don'?t worry(?: about it)?|it'?s not you|not your fault|you'?re (?:just )?doing your "
     r"job|whatever you think|you know best|you'?re the expert|forget (?:it|i said)|"
-    r"it doesn'?t matter|never ?mind|no,? really|it'?s fine,? really)\b", _I)
+    r"it doesn'?t matter|never ?mind|no,? really|it'?s fine,? really|(?:is|it'?s) (?:all |very )?"
+    r"good|you(?:'re| are) (?:very |so )?(?:kind|nice|great|good at this)|you(?:'re| are) doing "
+    r"(?:great|fine|well)|doesn'?t matter|it'?s (?:fine|okay|ok),? (?:honestly|really))\b", _I)
 _RELATIONSHIP = re.compile(
     r"\b(?:you (?:said|did|were|didn'?t|don'?t|keep|kept|get|got|listened|heard|asked)|"
     r"with you|to you|in here|here with|between us|these sessions|coming here|"
@@ -102,10 +109,20 @@ _LAST_TIME = re.compile(
     r"\b(?:last (?:week|time|session)|the other week|(?:at )?the end (?:of )?last|"
     r"since (?:we )?(?:last )?(?:spoke|met|talked)|after last (?:time|week|session)|"
     r"about last (?:week|time))\b", _I)
+# "About last time" must be about the conversation between them, not last week's content
+# ("last week he came and sat in the kitchen" is news; "I didn't like how we left it" is a
+# pick-up). Tightened after the demo caseload showed content recaps read as pick-ups.
 _ABOUT_US = re.compile(
-    r"\b(?:i said|you said|i asked|we (?:talked|spoke|said|were talking|left)|what happened|"
-    r"our (?:conversation|session|talk)|between us|in here|the end|how (?:it|we) (?:left|ended)|"
-    r"(?:been )?thinking about|what i (?:said|asked)|brought up|came up|stuck with me)\b", _I)
+    r"\b(?:(?:what|something|the thing) (?:i|you|we) (?:said|did|asked) (?:to (?:you|me) )?"
+    r"(?:at the end|before (?:i|you|we) left|as (?:i|you|we) left)|how (?:we|it|things) "
+    r"(?:left|ended)(?: it| things)?|where we left (?:it|things)|between us|our "
+    r"(?:conversations?|sessions?|talks?)|(?:wanted|want|need) to (?:say|come back to|talk about|"
+    r"apologi[sz]e|clear up|go back to) (?:something )?(?:about )?(?:last|what (?:i|you|we) said|"
+    r"how (?:i|you|we))|(?:upset|annoyed|cross|angry|hurt|bothered|uncomfortable|awkward|"
+    r"frustrated|unfair|rude|snappy|sharp|harsh) (?:with|at|by|about) (?:you|me|what (?:i|you))|"
+    r"(?:didn'?t|did not) (?:sit right|feel right|like (?:how|what|the way))|stuck with me|"
+    r"(?:been|was) (?:on my mind|bothering me)|i(?:'m| am) sorry (?:about|for)|i (?:was|got) "
+    r"(?:a bit |quite |really )?(?:upset|annoyed|cross|angry|short|sharp|snappy|defensive))\b", _I)
 
 
 def reply_kind(u: Utterance, markers_here: Sequence[Marker], median_words: float) -> str:
@@ -120,7 +137,7 @@ def reply_kind(u: Utterance, markers_here: Sequence[Marker], median_words: float
         m.id in ("withdrawal.deferential_appeasing", "withdrawal.denial") for m in markers_here)
     if appeasing and u.words < max(14.0, median_words * 1.5):
         return "appeasing"
-    if markers_here:
+    if markers_here or terse(text):
         return "strain"
     words = u.words
     relational = bool(_RELATIONSHIP.search(text))
@@ -128,7 +145,9 @@ def reply_kind(u: Utterance, markers_here: Sequence[Marker], median_words: float
     own = bool(_OWN_VIEW.search(text))
     long_enough = words >= max(6.0, 0.8 * median_words)
     if long_enough and (relational or affect or own):
-        return "re-engaged"
+        return "re-engaged"  # disagreement voiced at length after a repair is re-engagement
+    if complaint_like(text):
+        return "strain"
     if words >= max(10.0, 1.3 * median_words):
         return "re-engaged"
     return "neutral"
@@ -212,6 +231,10 @@ def _judge(
     replies = [u for u in t.utterances[after_from:until + 1]
                if u.role is Role.CLIENT and u.text.strip()][:OUTCOME_CLIENT_TURNS]
     kinds = [reply_kind(u, by_utt.get(u.index, []), median) for u in replies]
+    # The outcome is judged on what follows the last attempt (a late repair can still land),
+    # the counts in the evidence on everything since the first.
+    last_at = max(repairs[k].utterance for k in repair_idx) if repair_idx else after_from - 1
+    tail = [k for u, k in zip(replies, kinds, strict=True) if u.index > last_at]
     engaged = kinds.count("re-engaged")
     against = kinds.count("strain") + kinds.count("appeasing")
     relational = any(k == "re-engaged" and _RELATIONSHIP.search(u.spoken_text)
@@ -230,6 +253,10 @@ def _judge(
               f"appeasing one{'' if against == 1 else 's'}")
     last, last_u = kinds[-1], replies[-1]
     reserved = bool(_RESERVED.search(last_u.spoken_text))
+    if tail and last != "re-engaged" and ("strain" in tail or "appeasing" in tail) and (
+            tail.count("re-engaged") <= len(tail) // 2):
+        why = counts + "; after the last attempt the client stayed guarded or appeasing"
+        return Outcome.UNRESOLVED.value, 2, why, engaged > 0
     if last == "re-engaged" and not reserved and "strain" not in kinds[-2:] and (
             "appeasing" not in kinds[-2:]):
         res = 5 if relational and engaged >= 2 else 4
@@ -282,6 +309,24 @@ def _pickup(
     return None
 
 
+def _from_repairs(t: Transcript, opens: list[_Open], repairs: Sequence[Repair]) -> list[_Open]:
+    """Rule 5: episodes opened by a repair attempt that answers a strain no marker caught."""
+    covered = [(e.start, max(e.end, e.last_marker_utt + REPAIR_LAG)) for e in opens]
+    out: list[_Open] = []
+    for r in repairs:
+        if any(a <= r.utterance <= b for a, b in covered):
+            continue
+        cues = strain_before(t, r.utterance, 2)
+        if not cues.any:
+            continue
+        start = r.utterance - cues.distance
+        family = "confrontation" if cues.complaint else "withdrawal"
+        new = _Open(family, start, [], start, r.utterance, "repair")
+        out.append(new)
+        covered.append((start, r.utterance + REPAIR_LAG))
+    return out
+
+
 def build_episodes(
     transcript: Transcript,
     markers: Sequence[Marker],
@@ -297,6 +342,7 @@ def build_episodes(
     the end of the previous session (number ``carried_session``).
     """
     opens = _group(transcript, markers)
+    opens = sorted(opens + _from_repairs(transcript, opens, repairs), key=lambda e: e.start)
     pickup = _pickup(transcript, carried, carried_session)
     if pickup is not None:
         at, ref, family = pickup

@@ -14,10 +14,11 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib import resources
 
 from mendline.analysis.acts import ClientFeatures
+from mendline.analysis.lexicon import prefilter
 from mendline.transcript import Utterance
 from mendline.vocabulary import TRANSCRIPT_MARKERS
 
@@ -85,8 +86,16 @@ def _inside(pos: int, spans: list[tuple[int, int]]) -> bool:
     return any(a <= pos < b for a, b in spans)
 
 
+@cache
+def _any_cue(mid: str) -> re.Pattern[str] | None:
+    return prefilter([c.pattern for c in _lexicon().cues[mid]])
+
+
 def _best_cue(mid: str, f: ClientFeatures) -> Hit | None:
     """The strongest cue of ``mid`` outside reported speech and negated frames."""
+    quick = _any_cue(mid)
+    if quick is not None and not quick.search(f.spoken):
+        return None
     best: Hit | None = None
     for cue in _lexicon().cues[mid]:
         for m in cue.pattern.finditer(f.spoken):

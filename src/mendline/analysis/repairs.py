@@ -30,10 +30,11 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib import resources
 
 from mendline.analysis.acts import classify_therapist_turn
+from mendline.analysis.lexicon import prefilter
 from mendline.analysis.result import Marker, Repair
 from mendline.analysis.strain import NO_STRAIN, StrainCues, strain_before
 from mendline.transcript import Role, Transcript, Utterance
@@ -217,7 +218,15 @@ def sentence_span(text: str, a: int, b: int, limit: int = 240) -> tuple[int, int
     return (start, end)
 
 
+@cache
+def _any_cue(sid: str) -> re.Pattern[str] | None:
+    return prefilter([c.pattern for c in _lexicon().cues[sid]])
+
+
 def _best(sid: str, text: str) -> tuple[_Cue, re.Match[str]] | None:
+    quick = _any_cue(sid)
+    if quick is not None and not quick.search(text):
+        return None
     best: tuple[_Cue, re.Match[str]] | None = None
     for cue in _lexicon().cues[sid]:
         m = cue.pattern.search(text)
@@ -398,11 +407,11 @@ def allowed(sid: str, p: float, threshold: float, ctx: RepairContext, x: dict[st
     if sid in _IMMEDIATE:
         return ctx.strained or ctx.prior_repair
     if sid == "checks_in_after_repair":
-        return ctx.prior_repair or ctx.marker_recent or ctx.strained
+        return ctx.prior_repair or ctx.strained
     if sid in METACOMMUNICATION and ctx.marker is None and not ctx.cues.complaint:
         if "flag:resistance" in x:
             return False
-        if ctx.prior_repair or ctx.marker_recent:
+        if ctx.prior_repair:
             return True  # inside a repair conversation the ordinary threshold holds
         return p >= max(threshold, strict) and "flag:here_and_now" in x
     return True

@@ -26,7 +26,8 @@ from dataclasses import dataclass
 
 from mendline.transcript import AnnotationKind, Role, Transcript, Utterance
 
-__all__ = ["StrainCues", "NO_STRAIN", "complaint_like", "strain_before", "client_median_words"]
+__all__ = ["StrainCues", "NO_STRAIN", "complaint_like", "terse", "strain_before",
+           "client_median_words"]
 
 _I = re.IGNORECASE
 
@@ -38,8 +39,8 @@ _AT_THERAPIST = re.compile(
     r"said i|say i|called|sound like|sounded like|weren'?t|aren'?t|haven'?t|won'?t|can'?t "
     r"(?:understand|help)|have no idea|wouldn'?t|ignored|interrupted|cut me|missed|got it wrong|"
     r"keep asking|asked me|took|side|nod|mean|think it'?s|smil\w+|laugh\w*|look(?:ed)? at me)\b|"
-    r"(?:^|[.!?]\s+)you(?:'re|'ve| said| say| think| want| asked| told| mean| look| sound|"
-    r" seem)\b|\bwhat do you mean\b|\bwhy (?:are|did|do|would) you\b|\bdon'?t (?:say|tell me)\b|"
+    r"(?:^|[.!?]\s+)you(?: said| say| think| want| asked| told| mean)\b|\bwhat do you mean\b|"
+    r"\bwhy (?:are|did|do|would) you\b|\bdon'?t (?:say|tell me)\b|"
     r"\bmake up your mind\b|\bi don'?t (?:get|see|understand) (?:why|what|how|the point)\b|"
     r"\bwhat'?s (?:that|this|it) (?:supposed|meant) to\b|\bso (?:basically |you'?re saying )?"
     r"i(?:'m| am| did| should)\b.{0,30}\b(?:wrong|bad|lazy|stupid|failing|catastrophi\w+|"
@@ -102,6 +103,11 @@ def complaint_like(text: str) -> bool:
     return bool(_AT_THERAPIST.search(text) or _AT_WORK.search(text))
 
 
+def terse(text: str) -> bool:
+    """True for a closed, minimal reply: "Fine.", "I don't know.", "Whatever." (a cue only)."""
+    return bool(_MINIMAL.match(text.strip()))
+
+
 def _silent(u: Utterance) -> bool:
     return any(a.kind in (AnnotationKind.SILENCE, AnnotationKind.PAUSE)
                and (a.duration_s or 0.0) >= LONG_SILENCE_S for a in u.annotations)
@@ -126,8 +132,9 @@ def strain_before(t: Transcript, index: int, client_turns: int = 2) -> StrainCue
     nearest = 0
     for u in recent:
         text = u.spoken_text
-        c = complaint_like(text)
-        s = bool(_MINIMAL.match(text.strip())) or _silent(u)
+        # a long, thoughtful reply is counter-evidence (clinical.md), whatever its words
+        c = complaint_like(text) and u.words <= max(25.0, 1.5 * median)
+        s = terse(text) or _silent(u)
         q = len(clients) >= 4 and u.words <= QUIETER_SHARE * median and u.words <= 4
         if c or s or q:
             nearest = index - u.index

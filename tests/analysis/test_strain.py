@@ -1,0 +1,49 @@
+"""Recall-minded strain cues that tell the repair layer there was something to respond to."""
+
+from __future__ import annotations
+
+import pytest
+
+from mendline.analysis.strain import complaint_like, strain_before, terse
+from mendline.transcript import Role, RoleSource, Speaker, Transcript, Utterance
+
+
+def _t(*turns: tuple[str, str]) -> Transcript:
+    us = tuple(Utterance(i, role.capitalize(), Role(role), text)
+               for i, (role, text) in enumerate(turns))
+    speakers = tuple(Speaker(r.capitalize(), Role(r), RoleSource.EXPLICIT, 1.0)
+                     for r in ("therapist", "client"))
+    return Transcript(us, speakers, "txt", "0" * 64, language="en")
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Why are we wasting time on my dream?", True),
+    ("You're not listening to me.", True),
+    ("That's not what I said.", True),
+    ("These worksheets are pointless.", True),
+    # complaints about other people are content, not a strain with the therapist
+    ("My boss never listens to anyone in the team.", False),
+    ("We went to the coast on Saturday and it rained the whole time.", False),
+])
+def test_complaint_like(text: str, expected: bool) -> None:
+    assert complaint_like(text) is expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Fine.", True), ("I don't know.", True), ("Whatever.", True),
+    ("Fine, actually. I slept better and saw my brother.", False),
+])
+def test_terse(text: str, expected: bool) -> None:
+    assert terse(text) is expected
+
+
+def test_strain_before_looks_at_the_last_client_turns_only() -> None:
+    t = _t(("therapist", "How was the week?"), ("client", "This is pointless."),
+           ("therapist", "Tell me more?"),
+           ("client", "Well, I think what bothers me is that we keep doing forms, and I came "
+                      "here to talk about my marriage, which is falling apart."),
+           ("therapist", "Thank you."),
+           ("client", "And work has been busy, with the audit and the new manager."),
+           ("therapist", "Okay."))
+    assert strain_before(t, 4, 2).complaint
+    assert not strain_before(t, 6, 2).any
