@@ -99,6 +99,17 @@ def timeline(client_code: ClientArg, as_json: JsonOption = False, db: DbOption =
     table(_timeline_rows(history, t),
           ["session", "date", "stage", "words/turn (usual)", "quieter", "markers W/C",
            "episodes (unresolved)", "SRS", "attendance"])
+    if t.gaps:
+        typer.echo("")
+        typer.echo("Where the forms and the conversation tell different stories:")
+        table(
+            [
+                (g.session or "", g.date, f"{g.left.source}: {g.left.summary}",
+                 f"{g.right.source}: {g.right.summary}")
+                for g in t.gaps
+            ],
+            ["session", "date", "one view", "the other view"],
+        )
     typer.echo("")
     if not t.alerts:
         typer.echo("Nothing to flag right now.")
