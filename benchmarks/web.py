@@ -131,6 +131,20 @@ def seed(store, clinicians: int, clients: int, sessions: int, folder: Path) -> N
             for table, batch in rows.items():
                 if batch:
                     s.execute(insert(table), batch)
+    _advance_sequences(store)
+
+
+def _advance_sequences(store) -> None:
+    """Rows were inserted with explicit ids: move PostgreSQL's id sequences past them."""
+    from sqlalchemy import text
+
+    with store.transaction() as s:
+        if s.get_bind().dialect.name != "postgresql":
+            return
+        for table in ("clinicians", "clients", "sessions", "analyses"):
+            s.execute(text(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                f"(SELECT COALESCE(MAX(id), 1) FROM {table}))"))
 
 
 def _p(values: list[float], q: float) -> float:

@@ -76,3 +76,27 @@ def alice_session(browser_for):
     r = upload(c, token, ZOOM_VTT, "C-ALDER", date="2026-01-21")
     assert r.status_code == 303, r.text[:800]
     return c, token, r.headers["location"].split("?")[0]
+
+
+@pytest.fixture
+def shared(browser_for):
+    """Alice's client "Maren" (a transcript full of identifiers), shared with Sue.
+
+    Returns a namespace: alice, alice_csrf, sue, sue_csrf, cid, url (the session page).
+    """
+    from types import SimpleNamespace
+
+    from tests.web.helpers import IDENTIFIERS_VTT, share
+
+    alice, token = browser_for("alice")
+    r = alice.post("/upload", data={"csrf_token": token, "client": "C-MO", "date": "2026-01-21",
+                                    "display_name": "Maren"},
+                   files={"file": (IDENTIFIERS_VTT.name, IDENTIFIERS_VTT.read_bytes(),
+                                   "text/vtt")}, follow_redirects=False)
+    assert r.status_code == 303, r.text[:800]
+    url = r.headers["location"].split("?")[0]
+    cid = int(url.split("/")[2])
+    share(alice, token, cid)
+    sue, sue_token = browser_for("sue")
+    return SimpleNamespace(alice=alice, alice_csrf=token, sue=sue, sue_csrf=sue_token, cid=cid,
+                           url=url)

@@ -53,3 +53,15 @@ def upload(client: TestClient, csrf: str, path: Path, client_code: str,
         files={"file": (name or path.name, data, "text/plain")},
         follow_redirects=False,
     )
+
+
+IDENTIFIERS_VTT = FIXTURES / "web" / "zoom_identifiers.vtt"
+# What zoom_identifiers.vtt (and the display name given at upload) says that identifies
+# someone: the client's and therapist's names, a relative, a place, a phone number.
+IDENTIFIERS = ("Maren", "Oyelaran", "Whitlock", "Ilse", "Portland", "555-0147")
+
+
+def share(owner: TestClient, csrf: str, client_id: int, supervisor: str = "sue") -> None:
+    r = owner.post(f"/clients/{client_id}/share",
+                   data={"supervisor": supervisor, "csrf_token": csrf}, follow_redirects=False)
+    assert r.status_code == 303, r.text[:500]

@@ -157,13 +157,25 @@ def test_a_clinicians_day_and_supervision(browser, server, sync_api):
     expect(page.locator("figure.chart svg")).to_be_visible()
     alice.shot("client")
 
-    # download the report
+    # prepare the report: review what de-identification replaces, then download the PDF
     page.goto(session_url)
+    page.get_by_role("link", name="Prepare a report for supervision").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Report for supervision")
+    expect(page.get_by_label("De-identify")).to_be_checked()
+    alice.shot("report-review")
     with page.expect_download() as info:
-        page.get_by_role("link", name="Download the report (HTML)").click()
-    saved = info.value.path()
-    assert "you&#39;re not listening" in Path(saved).read_text("utf-8") or \
-        "you're not listening" in Path(saved).read_text("utf-8")
+        page.get_by_role("link", name="Download PDF").click()
+    download = info.value
+    assert download.suggested_filename == "mendline-supervision-session1.pdf"
+    assert Path(download.path()).read_bytes().startswith(b"%PDF")
+    # the clinician's own copy, with names kept: untick, update, download the HTML
+    page.get_by_label("De-identify").uncheck()
+    page.get_by_role("button", name="Update").click()
+    expect(page.locator("#replaced-h")).to_have_text("Not de-identified")
+    with page.expect_download() as info:
+        page.get_by_role("link", name="Download Web page (HTML)").click()
+    kept = Path(info.value.path()).read_text("utf-8")
+    assert "Casey Moss" in kept and "not listening" in kept
 
     # share with the supervisor
     page.goto(client_url)
@@ -176,7 +188,14 @@ def test_a_clinicians_day_and_supervision(browser, server, sync_api):
     sue.page.goto(session_url)
     expect(sue.page.locator("mark.fam-confrontation")).to_be_visible()
     assert sue.page.get_by_role("button", name="Confirm C1").count() == 0  # read-only
+    expect(sue.page.locator("#line-1")).to_contain_text("[CLIENT]")  # de-identified
+    assert "Casey Moss" not in sue.page.content()
     sue.shot("supervisor-session")
+    sue.page.get_by_role("link", name="Prepare a report for supervision").click()
+    assert sue.page.get_by_label("De-identify").count() == 0
+    with sue.page.expect_download() as info:
+        sue.page.get_by_role("link", name="Download PDF").click()
+    assert Path(info.value.path()).read_bytes().startswith(b"%PDF")
 
     bob = Person(browser, server, "bob")
     response = bob.page.goto(session_url)

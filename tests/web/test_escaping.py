@@ -45,13 +45,20 @@ def test_transcript_text_shows_literally_and_nothing_is_injected(hostile):
     assert "{{ 7*7 }}" in page and "loop{% endfor %}" in page
 
 
-@pytest.mark.parametrize("suffix", ["", "/report.html"])
+@pytest.mark.parametrize("suffix", ["", "/report", "/report.html",
+                                    "/report.html?deidentify=no"])
 def test_session_page_and_report_escape(hostile, suffix):
-    c, _, url = hostile
+    c, token, url = hostile
+    cid = url.split("/")[2]
+    # the report quotes the clinician's notes on the session: make one hostile too
+    c.post(f"/clients/{cid}/comments", data={"csrf_token": token, "session_number": "1",
+                                             "body": '<script>document.title="pwned"</script>'})
     page = c.get(url + suffix).text
+    assert "<script>" not in page
     assert 'document.title="pwned"' not in page.replace(
         html.escape('document.title="pwned"'), "")
-    assert "&lt;script&gt;" in page
+    # the review page quotes no transcript, only the (escaped) client code
+    assert "&lt;script&gt;" in page or (suffix == "/report" and "C-&lt;b&gt;X" in page)
 
 
 def test_json_twin_keeps_the_text_exactly(hostile):
@@ -83,3 +90,6 @@ def test_no_template_marks_user_data_safe():
         text = t.read_text("utf-8")
         assert "|safe" not in text.replace(" ", "") and "autoescape false" not in text, t.name
         assert "Markup(" not in text
+        # the one filter that inserts markup takes only a chart's SVG (see app.chart_svg)
+        for use in re.findall(r"\{\{([^}]*)\|\s*chart_svg", text):
+            assert use.strip() == "ch.svg", (t.name, use)

@@ -171,28 +171,6 @@ def test_settings_are_editable(alice_session):
     assert bad.status_code == 400 and "whole number" in bad.text
 
 
-def test_report_download(alice_session):
-    c, _, url = alice_session
-    r = c.get(url + "/report.html")
-    assert r.status_code == 200
-    assert r.headers["content-disposition"].startswith("attachment;")
-    assert "Client C-ALDER, session 1" in r.text and "<script" not in r.text
-    assert c.get(url + "/report.pdf").status_code == 404  # until reports registers PDF
-
-
-def test_report_formats_can_be_registered(alice_session):
-    from mendline.web import reports
-
-    c, _, url = alice_session
-    reports.register_report_format("txt", "text/plain",
-                                   lambda d: f"session {d['session']['number']}".encode())
-    try:
-        r = c.get(url + "/report.txt")
-        assert r.status_code == 200 and r.text == "session 1"
-    finally:
-        reports._FORMATS.pop("txt")
-
-
 def test_caseload_lists_own_clients_with_counts(alice_session):
     c, token, _ = alice_session
     upload(c, token, RUPTURE, "C-RIVER")

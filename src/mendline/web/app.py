@@ -8,6 +8,7 @@ own message (which never holds transcript text) with 400/404/413, anything unexp
 from __future__ import annotations
 
 import logging
+import re
 import tempfile
 import traceback
 from collections.abc import Iterable, Iterator
@@ -19,13 +20,23 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import BaseRoute
 
 from mendline.errors import IngestError, InputError, MendlineError, NotFound, StoreError
 from mendline.store import Store
 from mendline.web import deps
-from mendline.web.routes import admin, auth, caseload, clients, measures, sessions, upload
+from mendline.web.routes import (
+    admin,
+    auth,
+    caseload,
+    clients,
+    measures,
+    reports,
+    sessions,
+    upload,
+)
 from mendline.web.security import (
     BodyLimit,
     BodyTooLarge,
@@ -35,9 +46,9 @@ from mendline.web.security import (
     load_secret,
 )
 from mendline.web.settings import WebSettings
-from mendline.web.views import FAMILY_LABELS
+from mendline.web.views import FAMILY_LABELS, Privacy
 
-__all__ = ["create_app", "secret_path_for", "iter_routes"]
+__all__ = ["create_app", "secret_path_for", "iter_routes", "chart_svg"]
 
 log = logging.getLogger(__name__)
 _PACKAGE = resources.files("mendline.web")
@@ -66,6 +77,27 @@ def iter_routes(routes: Iterable[BaseRoute]) -> Iterator[BaseRoute]:
             yield r
 
 
+_SVG_FORBIDDEN = re.compile(
+    r"<\s*(?:script|foreignObject|iframe|image|use|a)\b|\son\w+\s*=|href|javascript:|"
+    r"url\((?!#)|<!|<\?|style\s*=", re.I)
+
+
+def chart_svg(svg: str) -> Markup:
+    """The one place a template inserts markup: an SVG drawn by ``mendline.reports.charts``.
+
+    Those charts escape every piece of text they draw (``reports.svg.esc``); this filter
+    also refuses anything that could run or load something (scripts, event handlers,
+    links, external references, inline styles that the CSP would block), so a chart that
+    is not what it should be shows as nothing rather than as markup.
+    """
+    text = str(svg)
+    if not text.startswith("<svg ") or not text.endswith("</svg>") or \
+            _SVG_FORBIDDEN.search(text):
+        log.error("a chart was refused: it is not a plain SVG drawing")
+        return Markup("")
+    return Markup(text)  # noqa: S704 - checked above; text inside was escaped by reports.svg
+
+
 def _templates() -> Environment:
     env = Environment(
         loader=FileSystemLoader(str(_PACKAGE.joinpath("templates"))),
@@ -75,6 +107,7 @@ def _templates() -> Environment:
         lstrip_blocks=True,
     )
     env.globals["FAMILY_LABELS"] = FAMILY_LABELS
+    env.filters["chart_svg"] = chart_svg
     return env
 
 
@@ -96,10 +129,12 @@ def create_app(store: Store, settings: WebSettings | None = None) -> FastAPI:
     app.state.templates = _templates()
     app.state.pending = {}
     app.state.timelines = {}  # client id -> (input fingerprint, ClientTimeline)
+    app.state.privacy = Privacy(settings.deidentify, secret)
+    app.state.maps = {}  # rupture maps by what they draw (views._rupture_map)
     upload_dir = settings.upload_dir or Path(tempfile.mkdtemp(prefix="mendline-uploads-"))
     upload_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     app.state.upload_dir = upload_dir
-    for module in (auth, caseload, clients, sessions, upload, measures, admin):
+    for module in (auth, caseload, clients, sessions, reports, upload, measures, admin):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=str(_PACKAGE.joinpath("static"))), name="static")
 

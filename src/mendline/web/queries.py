@@ -60,6 +60,7 @@ __all__ = [
     "fingerprints",
     "session_counts",
     "session_rows",
+    "speaker_labels",
     "feedback_for",
     "comments_for",
     "shares_for",
@@ -158,6 +159,22 @@ def session_counts(s: Session, client_ids: list[int]) -> dict[int, int]:
         .where(SessionRow.client_id.in_(client_ids)).group_by(SessionRow.client_id)
     )
     return {cid: n for cid, n in rows}
+
+
+def speaker_labels(s: Session, client_ids: list[int]) -> dict[int, dict[str, set[str]]]:
+    """client id -> role -> the speaker labels with that role in any of its sessions.
+
+    The de-identifier of a supervisor's view needs them: a speaker label is usually a name.
+    """
+    out: dict[int, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    if client_ids:
+        for cid, speaker, role in s.execute(
+            select(SessionRow.client_id, UtteranceRow.speaker, UtteranceRow.role).distinct()
+            .join(UtteranceRow, UtteranceRow.session_id == SessionRow.id)
+            .where(SessionRow.client_id.in_(client_ids))
+        ):
+            out[cid][role].add(speaker)
+    return out
 
 
 def _latest_analyses(s: Session, session_ids: list[int]) -> dict[int, tuple[int, dict]]:

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mendline.web.deid import ViewDeidentifier, deidentify_view
+
 __all__ = ["WebSettings", "DEFAULT_MAX_UPLOAD_BYTES"]
 
 DEFAULT_MAX_UPLOAD_BYTES = 50 * 1024 * 1024  # the same limit ingest applies to a file
@@ -27,8 +29,11 @@ class WebSettings:
     ``secure_cookies``: set the cookie's ``Secure`` flag; ``None`` means "when the request
     came over https", which is right behind a TLS-terminating proxy that sets the scheme.
     ``idle_timeout_s``: automatic log-off after this much inactivity (45 CFR §164.312(a)(2)(iii)).
-    ``deidentify``: the hook the reports package fills in to strip identifiers from what a
-    supervisor sees; it receives and returns the view data of a shared page.
+    ``deidentify``: strips identifiers from what a supervisor sees. It receives the view
+    data of a shared client (client page, session page, caseload row) and a
+    ``deid.ViewContext`` (speaker labels by role, the per-client date offset) and returns
+    the data to show. The default uses ``mendline.reports.Deidentifier``
+    (``deid.deidentify_view``); it cannot be switched off, only replaced.
     """
 
     secret_key: str | None = None
@@ -41,6 +46,6 @@ class WebSettings:
     login_window_s: float = 15 * 60
     pending_upload_ttl_s: float = 30 * 60
     clock: Callable[[], float] = time.time
-    deidentify: Callable[[Mapping[str, Any]], Mapping[str, Any]] | None = None
+    deidentify: ViewDeidentifier = deidentify_view
     upload_dir: Path | None = None  # where uploads wait for the role step; a private tmp dir
     extra: Mapping[str, Any] = field(default_factory=dict)

@@ -10,20 +10,31 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping, MutableMapping
+from dataclasses import dataclass
 from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
 
 from mendline.errors import NotFound
 from mendline.presentation import clock
+from mendline.reports import FORMATS
+from mendline.reports.charts import caseload_chart, client_timeline_chart, session_rupture_map
+from mendline.reports.svg import Chart
 from mendline.store import CLIENT_SETTINGS, Store, get_session, list_audit_events
-from mendline.tracking import rank_caseload, track_client
+from mendline.tracking import PRESETS, rank_caseload, track_client
 from mendline.vocabulary import MARKERS, STRATEGIES, Outcome
 from mendline.web import queries as q
-from mendline.web.chart import line_chart
+from mendline.web.deid import ViewContext, ViewDeidentifier, date_offset_days, shift_timeline
 from mendline.web.highlight import locate, segments
 
 __all__ = [
     "FAMILY_LABELS",
     "OUTCOME_LABELS",
+    "FORMAT_LABELS",
+    "Privacy",
+    "chart_data",
+    "report_links",
     "caseload_view",
     "client_view",
     "session_view",
@@ -40,7 +51,57 @@ OUTCOME_LABELS = {
     Outcome.NO_REPAIR_ATTEMPTED.value: "No repair attempted yet",
 }
 _CACHE_LIMIT = 50_000
+_MAP_CACHE_LIMIT = 500
 SEVERITY_LABELS = {"high": "Needs a look", "medium": "Worth a look", "low": "For awareness"}
+FORMAT_LABELS = {"html": "Web page (HTML)", "pdf": "PDF", "md": "Markdown"}
+# Attendance import presets (``tracking.PRESETS``), named for the person choosing one.
+PRESET_NAMES = {"mendline": "Mendline's own columns",
+                "simplepractice": "A SimplePractice-style export",
+                "therapynotes": "A TherapyNotes-style export"}
+
+
+def attendance_presets() -> list[dict[str, str]]:
+    return [{"name": name, "label": f"{PRESET_NAMES.get(name, name)} "
+                                    f"({m.date}, {m.status}; or a calendar file)"}
+            for name, m in PRESETS.items()]
+
+
+@dataclass(frozen=True, slots=True)
+class Privacy:
+    """How a supervisor's view is de-identified: the hook, and the secret that the
+    per-client date offsets are derived from (see ``mendline.web.deid``)."""
+
+    deidentify: ViewDeidentifier
+    secret: str
+
+    def offset(self, client_id: int) -> int:
+        return date_offset_days(self.secret, client_id)
+
+    def contexts(self, s: Session, clients: list[q.ClientRef]) -> dict[int, ViewContext]:
+        labels = q.speaker_labels(s, [c.id for c in clients])
+        out = {}
+        for c in clients:
+            by_role = labels.get(c.id, {})
+            names = set(by_role.get("client", ())) | ({c.display_name} if c.display_name
+                                                       else set())
+            out[c.id] = ViewContext(c.id, tuple(sorted(names)),
+                                    tuple(sorted(by_role.get("therapist", ()))),
+                                    self.offset(c.id))
+        return out
+
+
+def chart_data(chart: Chart) -> dict[str, str]:
+    """A chart from ``mendline.reports.charts`` as view data: the SVG and its text."""
+    return {"id": chart.id, "title": chart.title, "svg": chart.svg,
+            "text": chart.text_alternative}
+
+
+def report_links(base: str) -> dict[str, Any]:
+    """Where a report is prepared (the review page) and downloaded, for ``base`` (a client's
+    or a session's URL)."""
+    return {"review": f"{base}/report",
+            "formats": [{"format": f, "label": FORMAT_LABELS.get(f, f),
+                         "url": f"{base}/report.{f}"} for f in FORMATS]}
 
 
 def marker_label(marker_id: str) -> str:
@@ -58,11 +119,14 @@ def _client_head(c: q.ClientRef) -> dict[str, Any]:
 
 
 def caseload_view(store: Store, viewer: q.Viewer,
-                  cache: MutableMapping[int, tuple[Any, Any]] | None = None) -> dict[str, Any]:
+                  cache: MutableMapping[int, tuple[Any, Any]] | None = None,
+                  *, privacy: Privacy) -> dict[str, Any]:
     """The viewer's clients, those whose alerts most need a look first (``rank_caseload``).
 
     ``track_client`` is pure, so a timeline can be reused while its input is unchanged:
-    ``cache`` maps client id -> (input fingerprint, timeline) across requests.
+    ``cache`` maps client id -> (input fingerprint, timeline) across requests. Rows of
+    clients shared with the viewer (a supervisor) are de-identified, each with its own
+    client's context.
     """
     cache = {} if cache is None else cache
     with store.transaction() as s:
@@ -71,6 +135,8 @@ def caseload_view(store: Store, viewer: q.Viewer,
         stale = [c for c in clients if cache.get(c.id, (None,))[0] != marks[c.id]]
         histories, _ = q.client_histories(s, stale)
         counts = q.session_counts(s, [c.id for c in clients])
+        shared = [c for c in clients if c.read_only]
+        contexts = privacy.contexts(s, shared) if shared else {}
     if len(cache) > _CACHE_LIMIT:
         cache.clear()
     for c in stale:
@@ -81,9 +147,10 @@ def caseload_view(store: Store, viewer: q.Viewer,
     by_key = {str(c.id): c for c in clients}
     timelines = [cache[c.id][1] for c in clients]
     rows = []
-    for entry in rank_caseload(timelines):
+    ranked = rank_caseload(timelines)
+    for entry in ranked:
         c = by_key[entry.client]
-        rows.append({
+        row = {
             **_client_head(c),
             "rank": entry.rank,
             "sessions": counts.get(c.id, 0),
@@ -94,15 +161,25 @@ def caseload_view(store: Store, viewer: q.Viewer,
             "alert_counts": entry.counts,
             "alerts": [{"kind": a.kind, "severity": a.severity, "reason": a.reason,
                         "next_step": a.next_step} for a in entry.alerts],
-        })
+        }
+        if c.id in contexts:
+            row = dict(privacy.deidentify(row, contexts[c.id]))
+        rows.append(row)
+    # The chart names clients by their code (a pseudonym), never by their display name.
+    chart = caseload_chart([e.model_copy(update={"display_name": by_key[e.client].code})
+                            for e in ranked])
     return {
         "ordering": "tracking.rank_caseload: most severe alert first, then alert counts",
         "clients": rows,
         "shared_with_me": viewer.role == "supervisor",
+        "caseload_chart": chart_data(chart),
     }
 
 
-def client_view(store: Store, viewer: q.Viewer, client_id: int) -> dict[str, Any]:
+def client_view(store: Store, viewer: q.Viewer, client_id: int, *, privacy: Privacy
+                ) -> dict[str, Any]:
+    """The client page. For a supervisor, de-identified by ``privacy`` (the timeline chart
+    is drawn from a copy of the timeline with dates moved and no name)."""
     with store.transaction() as s:
         c = q.visible_client(s, viewer, client_id)
         histories, sessions = q.client_histories(s, [c])
@@ -110,6 +187,7 @@ def client_view(store: Store, viewer: q.Viewer, client_id: int) -> dict[str, Any
         comments = q.comments_for(s, c.id)
         shares = q.shares_for(s, c.id) if not c.read_only else []
         supervisors = q.supervisors(s) if not c.read_only else []
+        context = privacy.contexts(s, [c])[c.id] if c.read_only else None
     history = histories[c.id]
     timeline = track_client(history)
     entries = {e.number: e for e in timeline.sessions}
@@ -127,17 +205,12 @@ def client_view(store: Store, viewer: q.Viewer, client_id: int) -> dict[str, Any
             "quieter": bool(e and e.quieter),
             "url": f"/clients/{c.id}/sessions/{r.number}",
         })
-    chart = line_chart(
-        [(rec.number, rec.engagement.client_words_per_turn_median) for rec in history.sessions],
-        label="Client words per turn (median), by session",
-    )
-    return {
+    data = {
         "client": _client_head(c),
         "settings": {k: c.settings.get(k) for k in CLIENT_SETTINGS},
         "next_stage": timeline.next_stage,
         "alerts": [a.model_dump(mode="json") for a in timeline.alerts],
         "sessions": session_list,
-        "chart": chart,
         "trends": [t.model_dump(mode="json") for t in timeline.trends],
         "measures": [m.model_dump(mode="json") for m in timeline.measures],
         "attendance": [{"date": a.date.isoformat(), "status": a.status,
@@ -149,19 +222,36 @@ def client_view(store: Store, viewer: q.Viewer, client_id: int) -> dict[str, Any
         "shares": shares,
         "supervisors": supervisors,
         "tracker_version": timeline.tracker_version,
+        "reports": report_links(f"/clients/{c.id}"),
+        "attendance_presets": [] if c.read_only else attendance_presets(),
     }
+    drawn = timeline
+    if context is not None:
+        data = dict(privacy.deidentify(data, context))
+        drawn = shift_timeline(timeline, context.date_offset_days)
+    data["chart"] = chart_data(client_timeline_chart(drawn))
+    return data
 
 
-def session_view(store: Store, viewer: q.Viewer, client_id: int, number: int
-                 ) -> dict[str, Any]:
+def session_view(store: Store, viewer: q.Viewer, client_id: int, number: int,
+                 *, privacy: Privacy | None,
+                 maps: MutableMapping[Any, dict[str, str]] | None = None) -> dict[str, Any]:
+    """The session page. For a supervisor, de-identified by ``privacy``; ``None`` only for
+    the owner's own internal reads (feedback, role changes), never for a page."""
     with store.transaction() as s:
         c = q.visible_client(s, viewer, client_id)
         stored = get_session(s, clinician=c.owner, client_code=c.code, number=number)
         feedback = q.feedback_for(s, stored.analysis_id) if stored.analysis_id else {}
         comments = [x for x in q.comments_for(s, c.id) if x["session"] == number]
+        context = None
+        if c.read_only:
+            if privacy is None:
+                raise NotFound("a shared session is only shown de-identified")
+            context = privacy.contexts(s, [c])[c.id]
     analysis: Mapping[str, Any] = stored.analysis_json or {}
     if not analysis:
         raise NotFound(f"session {number} has no analysis yet")
+    rupture_map = _rupture_map(stored, analysis, number, maps)
     texts = {u["index"]: u["text"] for u in analysis["utterances"]}
     markers = [_item(m, i, "marker", texts, feedback) for i, m in enumerate(analysis["markers"])]
     repairs = [_item(r, i, "repair", texts, feedback) for i, r in enumerate(analysis["repairs"])]
@@ -199,7 +289,7 @@ def session_view(store: Store, viewer: q.Viewer, client_id: int, number: int
         for e in analysis.get("episodes", [])
     ]
     info = analysis["session"]
-    return {
+    data: dict[str, Any] = {
         "client": _client_head(c),
         "session": {"number": number, "date": info.get("date"), "stage": info.get("stage"),
                     "duration": clock(info.get("duration_s")),
@@ -220,8 +310,43 @@ def session_view(store: Store, viewer: q.Viewer, client_id: int, number: int
         "marker_choices": [{"id": k, "label": m.label} for k, m in MARKERS.items()
                            if not m.from_records],
         "strategy_choices": [{"id": k, "label": s.label} for k, s in STRATEGIES.items()],
-        "report_url": f"/clients/{c.id}/sessions/{number}/report.html",
+        "reports": report_links(f"/clients/{c.id}/sessions/{number}"),
     }
+    if context is not None and privacy is not None:
+        data = dict(privacy.deidentify(data, context))
+    if rupture_map is not None:
+        data["rupture_map"] = rupture_map
+    return data
+
+
+def _rupture_map(stored: Any, analysis: Mapping[str, Any], number: int,
+                 maps: MutableMapping[Any, dict[str, str]] | None) -> dict[str, str] | None:
+    """The session rupture map (``reports.charts``), reused while what it draws is unchanged.
+
+    It shows times into the session and vocabulary only, nothing that identifies anyone, so
+    owner and supervisor share it. The key holds what the map draws besides the analysis
+    id (an id can be reused after a role change replaces an analysis).
+    """
+    key = (stored.analysis_id, number,
+           tuple(u["role"] for u in analysis["utterances"]),
+           tuple((m["id"], m["utterance"]) for m in analysis["markers"]),
+           tuple((r["id"], r["utterance"]) for r in analysis["repairs"]),
+           tuple((e["start_utterance"], e["end_utterance"], e["outcome"])
+                 for e in analysis.get("episodes", [])))
+    if maps is not None and key in maps:
+        return maps[key]
+    try:
+        model = stored.analysis()
+    except ValidationError:  # stored by an older analyzer: the page still shows, no map
+        return None
+    if model is None:
+        return None
+    chart = chart_data(session_rupture_map(model, chart_id=f"rupture-map-{number}"))
+    if maps is not None:
+        if len(maps) > _MAP_CACHE_LIMIT:
+            maps.clear()
+        maps[key] = chart
+    return chart
 
 
 def _item(raw: Mapping[str, Any], index: int, kind: str, texts: Mapping[int, str],

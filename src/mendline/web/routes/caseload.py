@@ -15,7 +15,8 @@ router = APIRouter()
 
 
 def _caseload(request: Request, viewer: Viewer, as_json: bool) -> Response:
-    data = caseload_view(deps.store_of(request), viewer, request.app.state.timelines)
+    data = caseload_view(deps.store_of(request), viewer, request.app.state.timelines,
+                         privacy=request.app.state.privacy)
     deps.audit(request, viewer, "caseload.view", "caseload",
                f"{len(data['clients'])} clients" + (" (json)" if as_json else ""))
     return deps.show(request, "caseload.html", data, as_json=as_json)

@@ -17,10 +17,8 @@ router = APIRouter()
 
 
 def _client(request: Request, viewer: Viewer, client_id: int, as_json: bool) -> Response:
-    data = client_view(deps.store_of(request), viewer, client_id)
-    hook = request.app.state.settings.deidentify
-    if data["client"]["read_only"] and hook is not None:
-        data = dict(hook(data))
+    data = client_view(deps.store_of(request), viewer, client_id,
+                       privacy=request.app.state.privacy)
     deps.audit(request, viewer, "client.view", f"client:{client_id}",
                "json" if as_json else None)
     return deps.show(request, "client.html", data, as_json=as_json)

@@ -1,24 +1,35 @@
-"""Entering self-report forms (SRS, WAI-SR, PSQ) and attendance, one by one or from a CSV.
+"""Entering self-report forms (SRS, ORS, WAI-SR, PSQ) and attendance, one by one or from a
+file.
 
-Forms are validated by ``tracking.instruments.check_items`` (the same rules tracking uses)
-and stored with neutral item keys; only scores are stored, never item wording (the SRS
-wording is copyrighted; Duncan et al., 2003).
+Forms go through ``client_records.measure_record`` / ``add_measure_record`` (tracking's
+validation and scoring, the same path as ``mendline measures add``) and are stored with
+neutral item keys; only scores are stored, never item wording (the SRS and ORS wording is
+copyrighted; Duncan et al., 2003; Miller et al., 2003). Attendance files go through
+``client_records.import_attendance`` with a ``tracking.PRESETS`` column mapping: the whole
+file is checked before one transaction writes every row, so a bad row writes nothing.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
+import re
+import secrets
+import shutil
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
+from mendline.client_records import add_measure_record, import_attendance, measure_record
 from mendline.errors import InputError
-from mendline.store import add_attendance, add_measure
+from mendline.store import add_attendance
 from mendline.store.models import ATTENDANCE_STATUSES
-from mendline.tracking import parse_attendance_csv
-from mendline.tracking.instruments import INSTRUMENTS, check_items
+from mendline.tracking import PRESETS
+from mendline.tracking.instruments import INSTRUMENTS
 from mendline.web import deps
 
 __all__ = ["router", "FORMS"]
@@ -29,6 +40,9 @@ router = APIRouter()
 FORMS: dict[str, dict[str, Any]] = {
     "SRS": {"title": "Session Rating Scale (SRS), 4 items, 0 to 10",
             "labels": ["Relationship", "Goals and topics", "Approach or method", "Overall"]},
+    "ORS": {"title": "Outcome Rating Scale (ORS), 4 items, 0 to 10",
+            "labels": ["Personal well-being", "Close relationships",
+                       "Work, school and friendships", "Overall sense of well-being"]},
     "WAI-SR": {"title": "Working Alliance Inventory, short revised (WAI-SR), 12 items, 1 to 5",
                "labels": [f"Item {i}" for i in range(1, 13)]},
     "PSQ-client": {"title": "Post-Session Questionnaire, rupture items (client)",
@@ -97,18 +111,16 @@ async def add_form(request: Request, viewer: deps.ClinicalViewer, client_id: int
             raw[key] = {"yes": True, "no": False}.get(answer)
         else:
             raw[key] = _number(form.get(key), key)
-    try:
-        items = check_items(inst, raw, inst.default_scale)
-    except ValueError as e:
-        raise InputError(f"{name}: {e}") from None
-    total = sum(v for v in items.values() if isinstance(v, float)) if inst.totalled else None
     session = str(form.get("session", "")).strip()
+    if session and not session.isdigit():
+        raise InputError("session number: expected a whole number, or leave it empty")
     when = _date(form.get("date"))
-    store = deps.store_of(request)
-    with store.transaction() as s:
-        add_measure(s, clinician=c.owner, client_code=c.code, instrument=name, date=when,
-                    items=items, total=total, scale=inst.default_scale,
-                    session_number=int(session) if session.isdigit() else None)
+    try:
+        record = measure_record(name, when, raw, inst.default_scale,
+                                int(session) if session else None)
+    except InputError as e:
+        raise InputError(f"{name}: {e}") from None
+    add_measure_record(deps.store_of(request), c.owner, c.code, record)
     deps.audit(request, viewer, "measure.add", f"client:{client_id}", name)
     return RedirectResponse(f"/clients/{client_id}?done=measure#measures", status_code=303)
 
@@ -132,30 +144,46 @@ async def add_one(request: Request, viewer: deps.ClinicalViewer, client_id: int)
                             status_code=303)
 
 
+_IMPORT_SUFFIXES = (".csv", ".ics", ".ical")
+
+
 @router.post("/clients/{client_id:int}/attendance/import")
-async def import_csv(request: Request, viewer: deps.ClinicalViewer, client_id: int) -> Response:
+async def import_file(request: Request, viewer: deps.ClinicalViewer, client_id: int
+                      ) -> Response:
     c = deps.client_for(request, viewer, client_id, write=True)
     form = await request.form()
     file = form.get("file")
+    preset = str(form.get("preset", "mendline") or "mendline")
+    if preset not in PRESETS:
+        raise InputError(f"file comes from: expected one of {', '.join(PRESETS)}")
     if not isinstance(file, UploadFile) or not file.filename:
-        raise InputError("attendance file: choose a CSV file")
-    name = file.filename.replace("\\", "/").rsplit("/", 1)[-1][:120]
-    if not name.lower().endswith(".csv"):
-        raise InputError(f"{name}: expected a .csv file")
+        raise InputError("attendance file: choose a CSV or calendar (.ics) file")
+    base = file.filename.replace("\\", "/").rsplit("/", 1)[-1]
+    name = re.sub(r"[^A-Za-z0-9._ -]+", "_", base)[:120] or "attendance.csv"
+    if not name.lower().endswith(_IMPORT_SUFFIXES):
+        raise InputError(f"{name}: expected a .csv or .ics file")
+    folder = Path(request.app.state.upload_dir) / f"attendance-{secrets.token_urlsafe(12)}"
+    folder.mkdir(mode=0o700)
     try:
-        data = await file.read()
+        try:
+            data = await file.read()
+        finally:
+            await file.close()
+        if b"\x00" in data[:4096]:
+            raise InputError(f"{name}: this looks like a binary file, not a CSV or calendar")
+        # import_attendance reads a path (as the CLI does); the file waits 0600 in a 0700
+        # folder only for as long as the import takes.
+        path = folder / name
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        summary = await run_in_threadpool(
+            import_attendance, deps.store_of(request), c.owner, c.code, path, preset=preset,
+            until=dt.date.today())
     finally:
-        await file.close()
-    if b"\x00" in data[:4096]:
-        raise InputError(f"{name}: this looks like a binary file, not a CSV")
-    records = parse_attendance_csv(data, name)
-    store = deps.store_of(request)
-    with store.transaction() as s:
-        for r in records:
-            add_attendance(s, clinician=c.owner, client_code=c.code, date=r.date,
-                           status=r.status.value, minutes_late=r.minutes_late,
-                           source=f"csv:{name}")
+        shutil.rmtree(folder, ignore_errors=True)
     deps.audit(request, viewer, "attendance.import", f"client:{client_id}",
-               f"{len(records)} records")
+               f"{summary.format}, preset {preset}: {summary.added} added, "
+               f"{summary.updated} replaced")
     return RedirectResponse(f"/clients/{client_id}?done=attendance#attendance",
                             status_code=303)

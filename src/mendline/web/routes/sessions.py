@@ -1,8 +1,6 @@
-"""A session: the transcript with markers and repairs, episodes, feedback, roles, report."""
+"""A session: the transcript with markers and repairs, episodes, feedback, roles."""
 
 from __future__ import annotations
-
-import re
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
@@ -13,7 +11,6 @@ from mendline.store import add_feedback
 from mendline.transcript import Role
 from mendline.web import deps
 from mendline.web.queries import Viewer, reassign_roles
-from mendline.web.reports import render_html_report, report_format
 from mendline.web.views import session_view
 
 __all__ = ["router"]
@@ -23,11 +20,8 @@ _BASE = "/clients/{client_id:int}/sessions/{number:int}"
 
 
 def _data(request: Request, viewer: Viewer, client_id: int, number: int) -> dict:
-    data = session_view(deps.store_of(request), viewer, client_id, number)
-    hook = request.app.state.settings.deidentify
-    if data["client"]["read_only"] and hook is not None:
-        data = dict(hook(data))
-    return data
+    return session_view(deps.store_of(request), viewer, client_id, number,
+                        privacy=request.app.state.privacy, maps=request.app.state.maps)
 
 
 @router.get(_BASE)
@@ -47,25 +41,6 @@ def session_json(request: Request, viewer: deps.ClinicalViewer,
     return deps.show(request, "session.html", data, as_json=True)
 
 
-@router.get(_BASE + "/report.{fmt}")
-def report(request: Request, viewer: deps.ClinicalViewer,
-           client_id: int, number: int, fmt: str) -> Response:
-    data = _data(request, viewer, client_id, number)
-    if fmt == "html":
-        body, media = render_html_report(request.app.state.templates, data), "text/html"
-    else:
-        found = report_format(fmt)
-        if found is None:
-            raise NotFound(f"no {fmt!r} report format")
-        body, media = found.render(data), found.media_type
-    deps.audit(request, viewer, "report.export", f"client:{client_id}/session:{number}",
-               f"format {fmt}")
-    code = re.sub(r"[^A-Za-z0-9_-]+", "_", data["client"]["code"])[:40] or "client"
-    name = f"mendline-{code}-session{number}.{fmt}"
-    return Response(body, media_type=media, headers={
-        "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
-
-
 @router.post(_BASE + "/feedback")
 def feedback(request: Request, viewer: deps.ClinicalViewer,
              client_id: int, number: int, kind: str = Form(...),
@@ -73,7 +48,7 @@ def feedback(request: Request, viewer: deps.ClinicalViewer,
              new_label: str = Form("")) -> Response:
     deps.client_for(request, viewer, client_id, write=True)
     store = deps.store_of(request)
-    data = session_view(store, viewer, client_id, number)
+    data = session_view(store, viewer, client_id, number, privacy=None)
     if data["analysis_id"] is None:
         raise NotFound(f"session {number} has no analysis to give feedback on")
     with store.transaction() as s:
@@ -83,7 +58,7 @@ def feedback(request: Request, viewer: deps.ClinicalViewer,
     deps.audit(request, viewer, "feedback.add", f"client:{client_id}/session:{number}",
                f"{kind} {index}: {action}")
     if request.headers.get("hx-request"):
-        data = session_view(store, viewer, client_id, number)
+        data = session_view(store, viewer, client_id, number, privacy=None)
         items = data["markers"] if kind == "marker" else data["repairs"]
         item = next(i for i in items if i["index"] == index)
         return deps.show(request, "_item.html", {**data, "item": item})
@@ -106,7 +81,7 @@ async def roles(request: Request, viewer: deps.ClinicalViewer,
     store = deps.store_of(request)
 
     def work() -> None:
-        data = session_view(store, viewer, client_id, number)
+        data = session_view(store, viewer, client_id, number, privacy=None)
         speaker = next((ln["speaker"] for ln in data["lines"] if ln["index"] == line), None)
         if speaker is None:
             raise NotFound(f"session {number} has no line {line}")
