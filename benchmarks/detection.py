@@ -9,7 +9,12 @@
     rates per 100 client turns for clients who liked vs disliked the conversation, and the
     share of short client turns flagged. Read at run time only; nothing is copied.
 (c) Speed: a synthetic 60-minute session (~600 utterances, ~9,000 words), median of 5 runs,
-    and peak memory from tracemalloc.
+    and peak memory (tracemalloc for Python objects; the process's peak RSS, which also
+    counts onnxruntime's native buffers). For markers.embed.v1 the text cache is cleared
+    before each run, so every run encodes the session afresh.
+
+Every registered detector is measured (``--detector`` to choose); markers.embed.v1 is
+there when the embeddings extra is installed.
 """
 
 from __future__ import annotations
@@ -19,6 +24,8 @@ import csv
 import glob
 import json
 import random
+import re
+import resource
 import statistics
 import sys
 import time
@@ -27,7 +34,7 @@ from collections import Counter
 from pathlib import Path
 
 from mendline.analysis.engagement import is_backchannel_text
-from mendline.analysis.markers import DEFAULT_DETECTOR, detect_markers
+from mendline.analysis.markers import DEFAULT_DETECTOR, DETECTORS, detect_markers
 from mendline.evaluation import case_transcript, evaluate, load_cases, split_of
 from mendline.ingest.annotations import find_annotations
 from mendline.transcript import Role, RoleSource, Speaker, Transcript, Utterance
@@ -44,28 +51,42 @@ def _transcript(turns: list[tuple[Role, str]], source: str) -> Transcript:
     return Transcript(us, speakers, "benchmark", "0" * 64, source=source, language="en")
 
 
-def corpus_figures(split: str) -> None:
+def corpus_figures(split: str, detectors: list[str]) -> None:
     files = sorted(glob.glob(str(ROOT / "corpora" / "markers" / "*.jsonl")))
     if not files:
         print("(a) no corpus files under corpora/markers")
         return
     cases = [c for f in files for c in load_cases(f)]
-    report = evaluate(cases, split=split, source="corpora/markers/*.jsonl")
+    reports = {d: evaluate(cases, split=split, detector=d, source="corpora/markers/*.jsonl")
+               for d in detectors}
     print(f"(a) corpus, {split} split")
-    print(report.format_table())
+    print(reports[detectors[0]].format_table())
+    print(f"\n  summary, {split} split        family-F1  id-F1  ids>=0.6  withdr.  confr.")
+    rows = [(d, r.system) for d, r in reports.items()] + [
+        (b.name, b) for b in reports[detectors[0]].baselines]
+    for name, sc in rows:
+        if not sc.id_level:
+            print(f"  {name[:30]:<30} rupture yes/no F1 only: {sc.rupture.f1:.3f}")
+            continue
+        fam = {k: v.f1 for k, v in sc.per_family.items()}
+        ok = sum(p.f1 >= 0.6 for p in sc.per_id.values())
+        print(f"  {name[:30]:<30} {sc.family_macro_f1:9.3f} {sc.macro_f1:6.3f} {ok:5d}/14 "
+              f"{fam.get('withdrawal', 0):8.2f} {fam.get('confrontation', 0):7.2f}")
     # Backchannels ("mm-hmm", "yeah", "okay") not labelled as minimal responses: how many
     # does the detector flag as minimal anyway? Target <= 5% (issue 3).
-    n = flagged = 0
-    for c in cases:
-        text = c.turns[c.target]["text"]
-        if (split_of(c.dialogue) != split or c.target_role != "client"
-                or "withdrawal.minimal_response" in c.labels or not is_backchannel_text(text)):
-            continue
-        n += 1
-        flagged += any(m.id == "withdrawal.minimal_response" and m.utterance == c.target
-                       for m in detect_markers(case_transcript(c)))
-    print(f"  backchannel-only client turns not labelled minimal: {flagged} of {n} flagged "
-          f"as minimal responses ({flagged / max(n, 1):.0%})")
+    for det in detectors:
+        n = flagged = 0
+        for c in cases:
+            text = c.turns[c.target]["text"]
+            if (split_of(c.dialogue) != split or c.target_role != "client"
+                    or "withdrawal.minimal_response" in c.labels
+                    or not is_backchannel_text(text)):
+                continue
+            n += 1
+            flagged += any(m.id == "withdrawal.minimal_response" and m.utterance == c.target
+                           for m in detect_markers(case_transcript(c), det))
+        print(f"  {det}: backchannel-only client turns not labelled minimal: {flagged} of {n} "
+              f"flagged as minimal responses ({flagged / max(n, 1):.0%})")
 
 
 def _mibot_sessions() -> list[tuple[str, bool, Transcript]]:
@@ -89,7 +110,14 @@ def _mibot_sessions() -> list[tuple[str, bool, Transcript]]:
     return out
 
 
-def mibot_figures() -> None:
+# Plainly benign short chat replies: a detector should flag these hardly ever.
+_BENIGN = re.compile(r"^\W*(?:ok(?:ay)?|sure|yes|yeah|yep|thanks?|thank (?:you|u)|ty|cool|"
+                     r"sounds good|great|good|alright|got it|hi|hello|bye)(?:\W+(?:ok(?:ay)?|"
+                     r"sure|yes|yeah|thanks?|thank (?:you|u)|so much|cool|great|good)){0,3}\W*$",
+                     re.IGNORECASE)
+
+
+def mibot_figures(detector: str) -> None:
     if not (MIBOT / "data.csv").is_file():
         print(f"(b) MIBot data not found at {MIBOT}; skipped")
         return
@@ -97,6 +125,7 @@ def mibot_figures() -> None:
     groups: dict[bool, dict[str, float]] = {}
     short_total = short_flagged = 0
     bc_total = bc_flagged = 0
+    benign_total = benign_flagged = 0
     for liked in (True, False):
         turns = 0
         per_id: Counter[str] = Counter()
@@ -105,7 +134,7 @@ def mibot_figures() -> None:
         for _, like, t in sessions:
             if like is not liked:
                 continue
-            found = detect_markers(t)
+            found = detect_markers(t, detector)
             client = [u for u in t.utterances if u.role is Role.CLIENT and u.text.strip()]
             turns += len(client)
             by_turn: dict[int, set[str]] = {}
@@ -120,6 +149,9 @@ def mibot_figures() -> None:
                 if u.words <= 3:
                     short_total += 1
                     short_flagged += u.index in by_turn
+                if _BENIGN.match(u.text):
+                    benign_total += 1
+                    benign_flagged += u.index in by_turn
                 before = t.utterances[u.index - 1] if u.index else None
                 if (is_backchannel_text(u.text) and before is not None
                         and "?" not in before.text):
@@ -129,7 +161,8 @@ def mibot_figures() -> None:
                          "client_turns": turns, "flagged_turns": flagged_turns,
                          **{f"family:{k}": v for k, v in per_family.items()},
                          **{k: v for k, v in per_id.items()}}
-    print("(b) MIBot (real client language; CC BY-SA 4.0; LikedBot is a weak session label)")
+    print(f"(b) MIBot, {detector} (real client language; CC BY-SA 4.0; LikedBot is a weak "
+          "session label)")
     keys = sorted({k for g in groups.values() for k in g} - {"sessions", "client_turns"})
     print(f"  {'per 100 client turns':<44} {'liked':>8} {'disliked':>9}")
     print(f"  {'sessions':<44} {groups[True]['sessions']:>8.0f} {groups[False]['sessions']:>9.0f}")
@@ -143,6 +176,8 @@ def mibot_figures() -> None:
           f"({short_flagged / max(short_total, 1):.0%})")
     print(f"  backchannels after a counsellor turn with no question, flagged as minimal: "
           f"{bc_flagged} of {bc_total} ({bc_flagged / max(bc_total, 1):.0%})")
+    print(f"  plainly benign short replies (\"thank u\", \"ok sure\") flagged: {benign_flagged} "
+          f"of {benign_total} ({benign_flagged / max(benign_total, 1):.0%})")
 
 
 _T_LINES = [
@@ -185,38 +220,68 @@ def synthetic_session(minutes: int = 60, seed: int = 7) -> Transcript:
     return Transcript(us, t.speakers, t.format, t.sha256, language="en")
 
 
-def speed_figures() -> None:
-    t = synthetic_session()
-    words = sum(u.words for u in t.utterances)
-    detect_markers(t)  # warm the lexicon and model caches, as a long-running process would
-    times = []
-    for _ in range(5):
-        start = time.perf_counter()
-        found = detect_markers(t)
-        times.append(time.perf_counter() - start)
-    tracemalloc.start()
-    detect_markers(t)
-    _, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    print(f"(c) speed: synthetic 60-minute session, {len(t.utterances)} utterances, {words} words")
-    print(f"  detector {DEFAULT_DETECTOR}: median {statistics.median(times):.3f} s of 5 runs "
-          f"(min {min(times):.3f}, max {max(times):.3f}); {len(found)} markers; "
-          f"peak traced memory {peak / 1e6:.1f} MB")
+def _session_60min(unique: bool) -> Transcript:
+    """benchmarks/synthetic.py's 60-minute session; ``unique`` makes every turn's text
+    distinct (a numbered clause), the worst case for the embedding cache."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from synthetic import make_session
+
+    turns = make_session()
+    roles = {turns[0].speaker: Role.THERAPIST, turns[1].speaker: Role.CLIENT}
+    us = tuple(Utterance(i, x.speaker, roles[x.speaker],
+                         x.text + (f" ({i})" if unique else ""),
+                         x.start_s, x.end_s, find_annotations(x.text))
+               for i, x in enumerate(turns))
+    speakers = tuple(Speaker(k, r, RoleSource.EXPLICIT, 1.0) for k, r in roles.items())
+    return Transcript(us, speakers, "benchmark", "0" * 64, language="en")
+
+
+def speed_figures(detector: str) -> None:
+    from mendline.analysis import embeddings
+
+    for unique in (False, True):
+        t = _session_60min(unique)
+        words = sum(u.words for u in t.utterances)
+        detect_markers(t, detector)  # load models and lexicons, as a long-running process
+        times = []
+        for _ in range(5):
+            if embeddings.available():  # every run encodes afresh: no text cache carried over
+                embeddings.get_encoder()._cache.clear()
+            start = time.perf_counter()
+            found = detect_markers(t, detector)
+            times.append(time.perf_counter() - start)
+        tracemalloc.start()
+        detect_markers(t, detector)
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3
+        kind = "every turn's text distinct" if unique else "benchmarks/synthetic.py as is"
+        print(f"(c) speed, {detector}: 60-minute session ({kind}), {len(t.utterances)} "
+              f"utterances, {words} words")
+        print(f"  median {statistics.median(times):.3f} s of 5 runs (min {min(times):.3f}, "
+              f"max {max(times):.3f}); {len(found)} markers; peak traced Python memory "
+              f"{peak / 1e6:.1f} MB; process peak RSS so far {rss:.0f} MB")
 
 
 def main(argv: list[str]) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--split", default="test", choices=["train", "dev", "test"])
+    ap.add_argument("--detector", action="append", choices=sorted(DETECTORS),
+                    help="detector(s) to measure (repeatable); default: every registered "
+                         "one, the default detector first")
     ap.add_argument("--skip-mibot", action="store_true")
     ap.add_argument("--skip-speed", action="store_true")
     args = ap.parse_args(argv)
-    corpus_figures(args.split)
+    detectors = args.detector or [DEFAULT_DETECTOR, *sorted(set(DETECTORS) - {DEFAULT_DETECTOR})]
+    corpus_figures(args.split, detectors)
     if not args.skip_mibot:
-        print()
-        mibot_figures()
+        for det in detectors:
+            print()
+            mibot_figures(det)
     if not args.skip_speed:
-        print()
-        speed_figures()
+        for det in detectors:
+            print()
+            speed_figures(det)
 
 
 if __name__ == "__main__":

@@ -2,7 +2,10 @@
 
 ``client_history`` reads what ``track_client`` needs (one analysis per session, attendance,
 forms, the client's stage and tracking settings) in one read transaction;
-``client_timeline`` and ``caseload`` run the pure tracking functions over it. Importers
+``client_timeline`` and ``caseload`` run the pure tracking functions over it. This is the
+one place stored rows become tracking records: the web app reads through
+``client_histories`` (many clients, any owners, already access-checked by the caller) and
+keys its timeline cache by ``history_fingerprints``. Importers
 validate a whole attendance or measures file with the tracking parsers *before* writing,
 then write every row in one transaction, so a bad file writes nothing (issue 5, item 8).
 
@@ -23,17 +26,17 @@ import datetime as dt
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from mendline import store as repository
 from mendline.analysis.result import Engagement
 from mendline.errors import InputError
 from mendline.stage import stage_settings_from
-from mendline.store import Client, Store
+from mendline.store import Store
 from mendline.store.models import (
     AnalysisRow,
     AttendanceRow,
@@ -68,8 +71,12 @@ from mendline.tracking.instruments import instrument
 from mendline.tracking.measures import score
 
 __all__ = [
+    "ClientFields",
     "ImportSummary",
     "client_history",
+    "client_histories",
+    "history_fingerprints",
+    "track_history",
     "client_timeline",
     "load_timeline",
     "caseload",
@@ -85,6 +92,19 @@ __all__ = [
 
 
 _T = TypeVar("_T")
+
+
+class ClientFields(Protocol):
+    """What the readers need of a client: ``store.Client`` and the web's ``ClientRef`` fit."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def code(self) -> str: ...
+    @property
+    def display_name(self) -> str | None: ...
+    @property
+    def settings(self) -> Mapping[str, Any]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +129,7 @@ def client_history(store: Store, clinician: str, code: str) -> tuple[ClientHisto
     """
     with store.transaction() as s:
         client = repository.get_client(s, clinician=clinician, code=code)
-        return _histories(s, [client])[0]
+        return client_histories(s, [client])[client.id]
 
 
 def client_timeline(store: Store, clinician: str, code: str) -> ClientTimeline:
@@ -119,7 +139,8 @@ def client_timeline(store: Store, clinician: str, code: str) -> ClientTimeline:
 
 def load_timeline(store: Store, clinician: str, code: str) -> tuple[ClientHistory, ClientTimeline]:
     """The history and its timeline, for views that show both (e.g. attendance per session)."""
-    return _track(client_history(store, clinician, code))
+    history, notes = client_history(store, clinician, code)
+    return history, track_history(history, notes)
 
 
 def caseload(store: Store, clinician: str, *, batch: int = 200) -> list[CaseloadEntry]:
@@ -134,24 +155,32 @@ def caseload(store: Store, clinician: str, *, batch: int = 200) -> list[Caseload
     def timelines() -> Iterator[ClientTimeline]:
         for chunk in _chunks(clients, batch):
             with store.transaction() as s:
-                histories = _histories(s, list(chunk))
-            for pair in histories:
-                yield _track(pair)[1]
+                histories = client_histories(s, chunk)
+            for history, notes in histories.values():
+                yield track_history(history, notes)
 
     return rank_caseload(timelines())
 
 
-def _track(pair: tuple[ClientHistory, list[str]]) -> tuple[ClientHistory, ClientTimeline]:
-    history, notes = pair
+def track_history(history: ClientHistory, notes: Sequence[str] = ()) -> ClientTimeline:
+    """``track_client`` over a history, with the reader's notes (records left out) appended."""
     timeline = track_client(history)
     if notes:
         timeline = timeline.model_copy(update={"notes": [*timeline.notes, *notes]})
-    return history, timeline
+    return timeline
 
 
-def _histories(s: Session, clients: list[Client]) -> list[tuple[ClientHistory, list[str]]]:
-    """Histories of several clients (already checked to be visible) in a few queries."""
+def client_histories(
+    s: Session, clients: Sequence[ClientFields]
+) -> dict[int, tuple[ClientHistory, list[str]]]:
+    """Client id -> (history, notes on records left out), for several clients in a few queries.
+
+    The clients may belong to different clinicians (a supervisor's shared caseload). The
+    caller decides who may see what: only the given clients' rows are read.
+    """
     ids = [c.id for c in clients]
+    if not ids:
+        return {}
     notes: dict[int, list[str]] = {i: [] for i in ids}
     sessions = _session_records(s, ids, notes)
     attendance: dict[int, list[AttendanceRecord]] = {i: [] for i in ids}
@@ -172,7 +201,7 @@ def _histories(s: Session, clients: list[Client]) -> list[tuple[ClientHistory, l
             measures[cid].append(measure_record(name, day, items, scale, number))
         except InputError as e:
             notes[cid].append(f"A stored {name} form of {day} was left out: {e}")
-    out = []
+    out: dict[int, tuple[ClientHistory, list[str]]] = {}
     for c in clients:
         settings = dict(c.settings)
         history = ClientHistory(
@@ -184,8 +213,42 @@ def _histories(s: Session, clients: list[Client]) -> list[tuple[ClientHistory, l
             settings=tracking_settings_from(settings),
             display_name=c.display_name,
         )
-        out.append((history, notes[c.id]))
+        out[c.id] = (history, notes[c.id])
     return out
+
+
+def history_fingerprints(s: Session, clients: Sequence[ClientFields]) -> dict[int, tuple[Any, ...]]:
+    """Per client, a cheap summary that changes whenever ``client_histories``' result does.
+
+    For caches of timelines (``track_client`` is pure). Sessions and forms are only ever
+    added (or re-analysed, which adds an analysis id); attendance may be replaced in
+    place, so its rows themselves are part of the summary.
+    """
+    ids = [c.id for c in clients]
+    if not ids:
+        return {}
+    out: dict[int, list[Any]] = {
+        c.id: [c.display_name, repr(sorted(c.settings.items(), key=lambda kv: kv[0]))]
+        for c in clients
+    }
+    for cid, n, top in s.execute(
+        select(SessionRow.client_id, func.count(AnalysisRow.id), func.max(AnalysisRow.id))
+        .join(AnalysisRow, AnalysisRow.session_id == SessionRow.id)
+        .where(SessionRow.client_id.in_(ids)).group_by(SessionRow.client_id)
+    ):
+        out[cid] += ["s", n, top]
+    for cid, n, top in s.execute(
+        select(MeasureRow.client_id, func.count(MeasureRow.id), func.max(MeasureRow.id))
+        .where(MeasureRow.client_id.in_(ids)).group_by(MeasureRow.client_id)
+    ):
+        out[cid] += ["m", n, top]
+    for cid, day, status, late in s.execute(
+        select(AttendanceRow.client_id, AttendanceRow.date, AttendanceRow.status,
+               AttendanceRow.minutes_late)
+        .where(AttendanceRow.client_id.in_(ids)).order_by(AttendanceRow.date)
+    ):
+        out[cid] += [day, status, late]
+    return {cid: tuple(v) for cid, v in out.items()}
 
 
 def _session_records(

@@ -210,3 +210,20 @@ def test_caseload_reuses_timelines_only_while_their_input_is_unchanged(app, alic
     assert app.state.timelines[cid][0] != mark
     if change == "upload":
         assert second["clients"][0]["sessions"] == first["clients"][0]["sessions"] + 1
+
+
+def test_an_analysis_this_version_cannot_read_is_left_out_with_a_note(web_store, alice_session):
+    """The web reads histories through ``client_records``, so it leaves such a session out
+    and says so, as the CLI does, rather than failing the page."""
+    from sqlalchemy import update
+
+    from mendline.store.models import AnalysisRow
+
+    c, _, url = alice_session
+    cid = _cid(url)
+    with web_store.transaction() as s:
+        s.execute(update(AnalysisRow).values(engagement={"from": "an older version"}))
+    page = c.get(f"/clients/{cid}.json")
+    assert page.status_code == 200
+    assert any("analyse it again" in n for n in page.json()["notes"])
+    assert c.get("/caseload.json").status_code == 200

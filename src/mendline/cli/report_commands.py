@@ -127,14 +127,35 @@ def export(
 
 @app.command()
 def agreement(
-    a: Annotated[Path, typer.Argument(help="First coder's cases (JSON Lines).")],
-    b: Annotated[Path, typer.Argument(help="Second coder's cases (JSON Lines).")],
+    a: Annotated[
+        Path | None, typer.Argument(help="First coder's cases (JSON Lines).")
+    ] = None,
+    b: Annotated[Path | None, typer.Argument(help="Second coder's cases (JSON Lines).")] = None,
+    client_code: Annotated[
+        str | None,
+        typer.Option(
+            "--client", help="Instead: Mendline against your own confirmations for a client."
+        ),
+    ] = None,
     as_json: JsonOption = False,
+    db: DbOption = None,
+    clinician: ClinicianOption = None,
 ) -> None:
-    """Agreement between two coders' files: Cohen's kappa per family and id, ICC for ratings."""
-    from mendline.reports import agreement as compute
+    """Agreement: Cohen's kappa per family and id (and ICC for segment ratings), between two
+    coders' files, or between Mendline and your confirmations (--client)."""
+    from mendline import reports
 
-    result = compute(a, b)
+    if client_code is not None:
+        if a is not None or b is not None:
+            raise MendlineError("give either two files or --client, not both")
+        who = clinician_name(clinician)
+        result = reports.agreement_with_clinician(
+            reports.load_report_inputs(open_store_for(db, who), who, client_code)
+        )
+    elif a is not None and b is not None:
+        result = reports.agreement(a, b)
+    else:
+        raise MendlineError("give two coders' files (A.jsonl B.jsonl), or --client CODE")
     if as_json:
         print_json(json.loads(result.to_json()))
     else:

@@ -6,7 +6,12 @@ Pure renderers over ``SessionAnalysis`` / ``ClientTimeline`` objects (``supervis
 one loader that reads the store (``inputs``) and one entry for the CLI (``build``).
 """
 
-from mendline.reports.agreement import AgreementReport, agreement, icc
+from mendline.reports.agreement import (
+    AgreementReport,
+    agreement,
+    agreement_with_clinician,
+    icc,
+)
 from mendline.reports.build import FORMATS, BuiltReport, build_report, render_report
 from mendline.reports.deid import Deidentifier, Replacement
 from mendline.reports.exports import (
@@ -26,6 +31,7 @@ __all__ = [
     "ReportInputs",
     "SessionInput",
     "agreement",
+    "agreement_with_clinician",
     "build_report",
     "episodes_csv",
     "export_tables",

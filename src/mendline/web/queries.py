@@ -20,7 +20,6 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from mendline.analysis.result import Engagement
 from mendline.analysis.session import SessionContext, analyze_session
 from mendline.errors import InputError, NotFound
 from mendline.stage import stage_settings_from
@@ -31,24 +30,11 @@ from mendline.store.models import (
     ClientRow,
     ClinicianRow,
     CommentRow,
-    EpisodeRow,
     FeedbackRow,
-    MarkerRow,
-    MeasureRow,
     SessionRow,
     ShareRow,
     UtteranceRow,
 )
-from mendline.tracking import (
-    AttendanceRecord,
-    AttendanceStatus,
-    ClientHistory,
-    EpisodeRecord,
-    MarkerHit,
-    MeasureRecord,
-    SessionRecord,
-)
-from mendline.tracking.instruments import instrument
 from mendline.transcript import Role, RoleSource, Speaker, Transcript
 
 __all__ = [
@@ -56,8 +42,6 @@ __all__ = [
     "ClientRef",
     "visible_client",
     "visible_clients",
-    "client_histories",
-    "fingerprints",
     "session_counts",
     "session_rows",
     "speaker_labels",
@@ -66,7 +50,6 @@ __all__ = [
     "shares_for",
     "supervisors",
     "attendance_for",
-    "measures_for",
     "reassign_roles",
 ]
 
@@ -177,138 +160,12 @@ def speaker_labels(s: Session, client_ids: list[int]) -> dict[int, dict[str, set
     return out
 
 
-def _latest_analyses(s: Session, session_ids: list[int]) -> dict[int, tuple[int, dict]]:
-    """session id -> (analysis id, engagement JSON) of its newest analysis."""
-    latest: dict[int, tuple[int, dict]] = {}
-    if not session_ids:
-        return latest
-    for aid, sid, engagement in s.execute(
-        select(AnalysisRow.id, AnalysisRow.session_id, AnalysisRow.engagement)
-        .where(AnalysisRow.session_id.in_(session_ids))
-        .order_by(AnalysisRow.created_at, AnalysisRow.id)
-    ):
-        latest[sid] = (aid, engagement)
-    return latest
-
-
-def client_histories(
-    s: Session, clients: list[ClientRef]
-) -> tuple[dict[int, ClientHistory], dict[int, list[SessionRow]]]:
-    """The tracking input for each client, read with a handful of bulk queries."""
-    by_client = session_rows(s, [c.id for c in clients])
-    session_ids = [r.id for rows in by_client.values() for r in rows]
-    latest = _latest_analyses(s, session_ids)
-    analysis_ids = [aid for aid, _ in latest.values()]
-    markers: dict[int, list[MarkerHit]] = defaultdict(list)
-    episodes: dict[int, list[EpisodeRecord]] = defaultdict(list)
-    if analysis_ids:
-        for aid, vocab, conf in s.execute(
-            select(MarkerRow.analysis_id, MarkerRow.vocab_id, MarkerRow.confidence)
-            .where(MarkerRow.analysis_id.in_(analysis_ids)).order_by(MarkerRow.ordinal)
-        ):
-            markers[aid].append(MarkerHit(vocab, conf))
-        for e in s.scalars(select(EpisodeRow).where(EpisodeRow.analysis_id.in_(analysis_ids))
-                           .order_by(EpisodeRow.episode)):
-            episodes[e.analysis_id].append(
-                EpisodeRecord(e.family, e.outcome, e.significance, e.resolution, e.open_at_end)
-            )
-    attendance = attendance_for(s, [c.id for c in clients])
-    measures = measures_for(s, [c.id for c in clients])
-    histories: dict[int, ClientHistory] = {}
-    for c in clients:
-        number_of = {r.id: r.number for r in by_client.get(c.id, [])}
-        records = []
-        for r in by_client.get(c.id, []):
-            if r.id not in latest:
-                continue
-            aid, engagement = latest[r.id]
-            records.append(SessionRecord(
-                number=r.number, date=r.date,
-                engagement=Engagement.model_validate(engagement),
-                markers=tuple(markers.get(aid, ())), episodes=tuple(episodes.get(aid, ())),
-            ))
-        histories[c.id] = ClientHistory(
-            client=c.code,
-            display_name=c.display_name,
-            sessions=tuple(records),
-            attendance=tuple(_attendance_record(a) for a in attendance.get(c.id, [])),
-            measures=tuple(m for m in (_measure_record(x, number_of)
-                                       for x in measures.get(c.id, [])) if m is not None),
-            stage=stage_settings_from(c.settings),
-        )
-    return histories, by_client
-
-
-def fingerprints(s: Session, clients: list[ClientRef]) -> dict[int, tuple[Any, ...]]:
-    """Per client, a cheap summary that changes whenever ``track_client``'s input does.
-
-    Sessions and forms are only ever added (or re-analysed, which adds an analysis id);
-    attendance may be replaced in place, so its rows themselves are part of the summary.
-    """
-    ids = [c.id for c in clients]
-    out: dict[int, list[Any]] = {
-        c.id: [c.display_name, repr(sorted(c.settings.items(), key=lambda kv: kv[0]))]
-        for c in clients
-    }
-    if not ids:
-        return {}
-    for cid, n, top in s.execute(
-        select(SessionRow.client_id, func.count(AnalysisRow.id), func.max(AnalysisRow.id))
-        .join(AnalysisRow, AnalysisRow.session_id == SessionRow.id)
-        .where(SessionRow.client_id.in_(ids)).group_by(SessionRow.client_id)
-    ):
-        out[cid] += ["s", n, top]
-    for cid, n, top in s.execute(
-        select(MeasureRow.client_id, func.count(MeasureRow.id), func.max(MeasureRow.id))
-        .where(MeasureRow.client_id.in_(ids)).group_by(MeasureRow.client_id)
-    ):
-        out[cid] += ["m", n, top]
-    for cid, day, status, late in s.execute(
-        select(AttendanceRow.client_id, AttendanceRow.date, AttendanceRow.status,
-               AttendanceRow.minutes_late)
-        .where(AttendanceRow.client_id.in_(ids)).order_by(AttendanceRow.date)
-    ):
-        out[cid] += [day, status, late]
-    return {cid: tuple(v) for cid, v in out.items()}
-
-
-def _attendance_record(a: AttendanceRow) -> AttendanceRecord:
-    return AttendanceRecord(a.date, AttendanceStatus(a.status), a.minutes_late)
-
-
-def _measure_record(m: MeasureRow, number_of: Mapping[int, int]) -> MeasureRecord | None:
-    """A stored form as tracking input; a form tracking cannot read is left out."""
-    try:
-        inst = instrument(m.instrument)
-        items = m.items
-        if isinstance(items, list):
-            items = dict(zip(inst.items, items, strict=False))
-        scale = m.scale if m.scale in inst.scales else None
-        if scale is None and m.scale and m.scale.isdigit():
-            scale = f"1-{m.scale}" if f"1-{m.scale}" in inst.scales else None
-        if scale is None and m.scale == "7":
-            scale = "1-7"
-        return MeasureRecord(m.instrument, m.date, items, scale,
-                             number_of.get(m.session_id) if m.session_id else None)
-    except (ValueError, TypeError):
-        return None
-
-
 def attendance_for(s: Session, client_ids: list[int]) -> dict[int, list[AttendanceRow]]:
     out: dict[int, list[AttendanceRow]] = defaultdict(list)
     if client_ids:
         for a in s.scalars(select(AttendanceRow).where(AttendanceRow.client_id.in_(client_ids))
                            .order_by(AttendanceRow.date)):
             out[a.client_id].append(a)
-    return out
-
-
-def measures_for(s: Session, client_ids: list[int]) -> dict[int, list[MeasureRow]]:
-    out: dict[int, list[MeasureRow]] = defaultdict(list)
-    if client_ids:
-        for m in s.scalars(select(MeasureRow).where(MeasureRow.client_id.in_(client_ids))
-                           .order_by(MeasureRow.date, MeasureRow.id)):
-            out[m.client_id].append(m)
     return out
 
 

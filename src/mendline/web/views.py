@@ -3,7 +3,8 @@
 Each returns plain JSON-ready data (dicts, lists, strings, numbers). Templates render it;
 ``.json`` routes return it as it is. No function here writes, and none re-derives
 findings: analysis comes from the stored ``SessionAnalysis``, per-client tracking from
-``mendline.tracking.track_client`` / ``rank_caseload``.
+``mendline.tracking.track_client`` / ``rank_caseload`` over histories read by
+``mendline.client_records`` (the one mapping from stored rows to tracking records).
 """
 
 from __future__ import annotations
@@ -16,13 +17,14 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from mendline.client_records import client_histories, history_fingerprints, track_history
 from mendline.errors import NotFound
 from mendline.presentation import clock
 from mendline.reports import FORMATS
 from mendline.reports.charts import caseload_chart, client_timeline_chart, session_rupture_map
 from mendline.reports.svg import Chart
 from mendline.store import CLIENT_SETTINGS, Store, get_session, list_audit_events
-from mendline.tracking import PRESETS, rank_caseload, track_client
+from mendline.tracking import PRESETS, rank_caseload
 from mendline.vocabulary import MARKERS, STRATEGIES, Outcome
 from mendline.web import queries as q
 from mendline.web.deid import ViewContext, ViewDeidentifier, date_offset_days, shift_timeline
@@ -131,9 +133,9 @@ def caseload_view(store: Store, viewer: q.Viewer,
     cache = {} if cache is None else cache
     with store.transaction() as s:
         clients = q.visible_clients(s, viewer)
-        marks = q.fingerprints(s, clients)
+        marks = history_fingerprints(s, clients)
         stale = [c for c in clients if cache.get(c.id, (None,))[0] != marks[c.id]]
-        histories, _ = q.client_histories(s, stale)
+        histories = client_histories(s, stale)
         counts = q.session_counts(s, [c.id for c in clients])
         shared = [c for c in clients if c.read_only]
         contexts = privacy.contexts(s, shared) if shared else {}
@@ -141,9 +143,9 @@ def caseload_view(store: Store, viewer: q.Viewer,
         cache.clear()
     for c in stale:
         # Key each history by client id: a supervisor's clients may share codes.
-        h = histories[c.id]
-        cache[c.id] = (marks[c.id], track_client(
-            dataclasses.replace(h, client=str(c.id), display_name=h.name)))
+        h, notes = histories[c.id]
+        cache[c.id] = (marks[c.id], track_history(
+            dataclasses.replace(h, client=str(c.id), display_name=h.name), notes))
     by_key = {str(c.id): c for c in clients}
     timelines = [cache[c.id][1] for c in clients]
     rows = []
@@ -182,16 +184,15 @@ def client_view(store: Store, viewer: q.Viewer, client_id: int, *, privacy: Priv
     is drawn from a copy of the timeline with dates moved and no name)."""
     with store.transaction() as s:
         c = q.visible_client(s, viewer, client_id)
-        histories, sessions = q.client_histories(s, [c])
+        history, notes = client_histories(s, [c])[c.id]
+        rows = q.session_rows(s, [c.id]).get(c.id, [])
         attendance = q.attendance_for(s, [c.id]).get(c.id, [])
         comments = q.comments_for(s, c.id)
         shares = q.shares_for(s, c.id) if not c.read_only else []
         supervisors = q.supervisors(s) if not c.read_only else []
         context = privacy.contexts(s, [c])[c.id] if c.read_only else None
-    history = histories[c.id]
-    timeline = track_client(history)
+    timeline = track_history(history, notes)
     entries = {e.number: e for e in timeline.sessions}
-    rows = sessions.get(c.id, [])
     session_list = []
     for r in rows:
         e = entries.get(r.number)

