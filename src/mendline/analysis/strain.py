@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 import statistics
 from dataclasses import dataclass
+from functools import lru_cache
 
 from mendline.transcript import AnnotationKind, Role, Transcript, Utterance
 
@@ -98,11 +99,13 @@ class StrainCues:
 NO_STRAIN = StrainCues()
 
 
+@lru_cache(maxsize=4096)
 def complaint_like(text: str) -> bool:
     """True when a client turn objects to the therapist or the work (a recall-minded cue)."""
     return bool(_AT_THERAPIST.search(text) or _AT_WORK.search(text))
 
 
+@lru_cache(maxsize=4096)
 def terse(text: str) -> bool:
     """True for a closed, minimal reply: "Fine.", "I don't know.", "Whatever." (a cue only)."""
     return bool(_MINIMAL.match(text.strip()))
