@@ -23,11 +23,11 @@ import json
 import re
 import statistics
 from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
 from mendline.analysis.acts import TASK_WORDS, classify_therapist_turn
+from mendline.analysis.lexicon import Cue
 from mendline.analysis.repairs import context_for, detect_repairs, sentence_span
 from mendline.analysis.result import Contribution, Marker, Repair
 from mendline.transcript import AnnotationKind, Role, Transcript, Utterance
@@ -54,17 +54,10 @@ _TASK_MOVE = re.compile(
     r"the plan|try (?:the|this|a|to)|rehearse|fill (?:in|out)|go through|practi[cs]e)\b", _I)
 
 
-@dataclass(frozen=True, slots=True)
-class _Cue:
-    pattern: re.Pattern[str]
-    weight: float
-    why: str
-
-
 @lru_cache(maxsize=1)
-def _lexicon() -> tuple[dict[str, tuple[_Cue, ...]], dict[str, tuple[re.Pattern[str], ...]]]:
+def _lexicon() -> tuple[dict[str, tuple[Cue, ...]], dict[str, tuple[re.Pattern[str], ...]]]:
     raw = json.loads(resources.files("mendline").joinpath(LEXICON_RESOURCE).read_text("utf-8"))
-    cues = {k: tuple(_Cue(re.compile(c["re"], _I), float(c["w"]), c["why"]) for c in e["cues"])
+    cues = {k: tuple(Cue(re.compile(c["re"], _I), float(c["w"]), c["why"]) for c in e["cues"])
             for k, e in raw["contributions"].items()}
     counter = {k: tuple(re.compile(p, _I) for p in e["counter"])
                for k, e in raw["contributions"].items()}
@@ -72,11 +65,11 @@ def _lexicon() -> tuple[dict[str, tuple[_Cue, ...]], dict[str, tuple[re.Pattern[
     return cues, counter
 
 
-def _cue(cid: str, text: str) -> tuple[_Cue, re.Match[str]] | None:
+def _cue(cid: str, text: str) -> tuple[Cue, re.Match[str]] | None:
     cues, counter = _lexicon()
     if any(p.search(text) for p in counter[cid]):
         return None
-    best: tuple[_Cue, re.Match[str]] | None = None
+    best: tuple[Cue, re.Match[str]] | None = None
     for cue in cues[cid]:
         m = cue.pattern.search(text)
         if m and (best is None or cue.weight > best[0].weight):

@@ -1,11 +1,31 @@
-"""Helpers shared by the phrase-cue lexicons (markers, repairs, contributions)."""
+"""What the phrase-cue detectors share (markers, repairs, contributions): the cue record,
+the prefilter that rules a turn out in one search, and the calibrated score."""
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
-__all__ = ["prefilter"]
+__all__ = ["Cue", "prefilter", "platt"]
+
+
+@dataclass(frozen=True, slots=True)
+class Cue:
+    """One phrase pattern from a lexicon file, its weight, and the plain reason it gives."""
+
+    pattern: re.Pattern[str]
+    weight: float
+    why: str
+
+
+def platt(z: float, a: float, b: float) -> float:
+    """A logistic score calibrated with Platt's sigmoid (Platt, 1999): P = 1 / (1 + e^-(a z + b)).
+
+    Clamped so a far-out score cannot overflow ``exp``.
+    """
+    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, a * z + b))))
 
 
 def prefilter(patterns: Sequence[re.Pattern[str]]) -> re.Pattern[str] | None:

@@ -18,7 +18,7 @@ from functools import cache, lru_cache
 from importlib import resources
 
 from mendline.analysis.acts import ClientFeatures
-from mendline.analysis.lexicon import prefilter
+from mendline.analysis.lexicon import Cue, prefilter
 from mendline.transcript import Utterance
 from mendline.vocabulary import TRANSCRIPT_MARKERS
 
@@ -51,15 +51,8 @@ class Hit:
 
 
 @dataclass(frozen=True, slots=True)
-class _Cue:
-    pattern: re.Pattern[str]
-    weight: float
-    why: str
-
-
-@dataclass(frozen=True, slots=True)
 class _Lexicon:
-    cues: dict[str, tuple[_Cue, ...]]
+    cues: dict[str, tuple[Cue, ...]]
     counter: dict[str, tuple[re.Pattern[str], ...]]
     extra: dict[str, re.Pattern[str]]
     version: str
@@ -69,11 +62,11 @@ class _Lexicon:
 def _lexicon() -> _Lexicon:
     raw = json.loads(
         resources.files("mendline").joinpath("data/lexicons/markers_en.json").read_text("utf-8"))
-    cues: dict[str, tuple[_Cue, ...]] = {}
+    cues: dict[str, tuple[Cue, ...]] = {}
     counter: dict[str, tuple[re.Pattern[str], ...]] = {}
     extra: dict[str, re.Pattern[str]] = {}
     for mid, entry in raw["markers"].items():
-        cues[mid] = tuple(_Cue(re.compile(c["re"], _I), float(c["w"]), c["why"])
+        cues[mid] = tuple(Cue(re.compile(c["re"], _I), float(c["w"]), c["why"])
                           for c in entry["cues"])
         counter[mid] = tuple(re.compile(c["re"], _I) for c in entry["counter"])
         for key in ("painful", "flat", "funny", "therapy"):

@@ -34,6 +34,7 @@ from mendline.analysis.acts import (
     open_reply_baselines,
     previous_therapist,
 )
+from mendline.analysis.lexicon import platt
 from mendline.analysis.marker_rules import Hit, invitation, rule_hits, vetoes, whole_span
 from mendline.analysis.result import Marker
 from mendline.transcript import Role, Transcript, Utterance
@@ -124,8 +125,7 @@ class _IdModel:
 
     def prob(self, x: list[float]) -> float:
         z = self.bias + sum(w * v for w, v in zip(self.weights, x, strict=True))
-        z = self.platt_a * z + self.platt_b
-        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+        return platt(z, self.platt_a, self.platt_b)
 
 
 @lru_cache(maxsize=1)

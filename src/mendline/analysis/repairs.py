@@ -26,7 +26,6 @@ reported by :mod:`mendline.analysis.contributions` instead.
 from __future__ import annotations
 
 import json
-import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -34,7 +33,7 @@ from functools import cache, lru_cache
 from importlib import resources
 
 from mendline.analysis.acts import classify_therapist_turn
-from mendline.analysis.lexicon import prefilter
+from mendline.analysis.lexicon import Cue, platt, prefilter
 from mendline.analysis.result import Marker, Repair
 from mendline.analysis.strain import NO_STRAIN, StrainCues, strain_before
 from mendline.transcript import Role, Transcript, Utterance
@@ -84,15 +83,8 @@ _IMMEDIATE = frozenset({"clarifies_misunderstanding", "changes_task_or_goal",
 
 
 @dataclass(frozen=True, slots=True)
-class _Cue:
-    pattern: re.Pattern[str]
-    weight: float
-    why: str
-
-
-@dataclass(frozen=True, slots=True)
 class _Lexicon:
-    cues: dict[str, tuple[_Cue, ...]]
+    cues: dict[str, tuple[Cue, ...]]
     counter: dict[str, tuple[re.Pattern[str], ...]]
     context: dict[str, re.Pattern[str]]
     version: str
@@ -101,7 +93,7 @@ class _Lexicon:
 @lru_cache(maxsize=1)
 def _lexicon() -> _Lexicon:
     raw = json.loads(resources.files("mendline").joinpath(LEXICON_RESOURCE).read_text("utf-8"))
-    cues = {sid: tuple(_Cue(re.compile(c["re"], _I), float(c["w"]), c["why"])
+    cues = {sid: tuple(Cue(re.compile(c["re"], _I), float(c["w"]), c["why"])
                        for c in e["cues"]) for sid, e in raw["strategies"].items()}
     counter = {sid: tuple(re.compile(p, _I) for p in e["counter"])
                for sid, e in raw["strategies"].items()}
@@ -122,8 +114,7 @@ class _IdModel:
         return self.bias + sum(self.weights.get(k, 0.0) * v for k, v in x.items())
 
     def prob(self, x: dict[str, float]) -> float:
-        z = self.platt_a * self.logit(x) + self.platt_b
-        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+        return platt(self.logit(x), self.platt_a, self.platt_b)
 
 
 @lru_cache(maxsize=1)
@@ -223,11 +214,11 @@ def _any_cue(sid: str) -> re.Pattern[str] | None:
     return prefilter([c.pattern for c in _lexicon().cues[sid]])
 
 
-def _best(sid: str, text: str) -> tuple[_Cue, re.Match[str]] | None:
+def _best(sid: str, text: str) -> tuple[Cue, re.Match[str]] | None:
     quick = _any_cue(sid)
     if quick is not None and not quick.search(text):
         return None
-    best: tuple[_Cue, re.Match[str]] | None = None
+    best: tuple[Cue, re.Match[str]] | None = None
     for cue in _lexicon().cues[sid]:
         m = cue.pattern.search(text)
         if m and m.end() > m.start() and (best is None or cue.weight > best[0].weight):
