@@ -217,7 +217,11 @@ def demo(as_json: JsonOption = False, db: DbOption = None, clinician: ClinicianO
         return
     for line in summary.lines():
         typer.echo(line)
-    err("Next: mendline clients   ·   mendline sessions C-ALDER   ·   mendline show C-ALDER 1")
+    who = clinician_name(clinician)
+    err("Next, in the terminal:  mendline caseload   ·   mendline timeline C-ALDER   ·   "
+        "mendline show C-BIRCH 5")
+    err(f"Or in the browser:      mendline user add {who}   (choose a password), then "
+        "mendline serve")
 
 
 @app.command("eval")
