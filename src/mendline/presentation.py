@@ -10,6 +10,19 @@ from mendline.vocabulary import MARKERS, STRATEGIES
 
 __all__ = ["clock", "render_analysis_text"]
 
+_OUTCOME_WORDS = {
+    "resolved": "the client seemed to come back into the work",
+    "partially_resolved": "partly eased",
+    "unresolved": "did not seem to ease",
+    "no_repair_attempted": "not addressed in the session",
+}
+_GUIDANCE_HEADINGS = {
+    "metacommunication": "A line to have ready (talking about what happens between you):",
+    "check_in": "After a repair, checking how it landed:",
+    "link_to_pattern": "For a later session:",
+    "reflection": "For your own reflection or supervision:",
+}
+
 
 def clock(seconds: float | None) -> str:
     """``754.2`` → ``"12:34"``; ``None`` → ``""``."""
@@ -72,13 +85,33 @@ def render_analysis_text(a: SessionAnalysis) -> str:
         lines.append(f"        “{m.evidence}”")
         lines.append(f"        {m.why}")
     if a.repairs:
-        lines += ["", f"Repair attempts ({len(a.repairs)})"]
+        by_turn: dict[int, list[str]] = {}
         for r in a.repairs:
             label = STRATEGIES[r.id].label if r.id in STRATEGIES else r.id
-            lines.append(f"  #{r.utterance:<4} {label}  “{r.evidence}”")
+            by_turn.setdefault(r.utterance, []).append(label)
+        lines += ["", f"Repair attempts ({len(a.repairs)} in {len(by_turn)} turns)"]
+        for index, labels in by_turn.items():
+            u = utts.get(index)
+            when = clock(u.start) if u else ""
+            lines.append(f"  #{index:<4} {when:>7}  {'; '.join(dict.fromkeys(labels))}")
+    if a.episodes:
+        lines += ["", f"Episodes ({len(a.episodes)})"]
+        for e in a.episodes:
+            still = ", still open at the end" if e.open_at_end else ""
+            lines.append(
+                f"  {e.id}. {e.family}, turns {e.start_utterance}–{e.end_utterance}: "
+                f"{_OUTCOME_WORDS.get(e.outcome, e.outcome)}{still} "
+                f"(resolution {e.resolution}/5, significance {e.significance}/5)"
+            )
+            if e.evidence:
+                lines.append(f"     {e.evidence}")
     if a.guidance:
         lines += ["", "For next time"]
-        lines += [f"  {g.text}" for g in a.guidance]
+        for kind in ("metacommunication", "check_in", "link_to_pattern", "reflection"):
+            texts = list(dict.fromkeys(g.text for g in a.guidance if g.kind == kind))
+            if texts:
+                lines.append(f"  {_GUIDANCE_HEADINGS[kind]}")
+                lines += [f"    {t}" for t in texts]
     if a.notes:
         lines += ["", "Notes"] + [f"  {n}" for n in a.notes]
     lines += [
