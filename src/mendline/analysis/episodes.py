@@ -70,7 +70,7 @@ JOIN_OTHER_FAMILY = True
 REENGAGED_TURNS = 2
 # A repair attempt up to this many utterances after the last marker still answers it.
 REPAIR_LAG = 6
-# How many client replies after the first repair attempt the outcome is judged on.
+# How many client replies after a repair attempt the outcome is judged on.
 OUTCOME_CLIENT_TURNS = 6
 # "About last time…" counts as picking up an open episode within the session's first
 # utterances (an opening check-in takes a few exchanges before it).
@@ -125,6 +125,11 @@ _ABOUT_US = re.compile(
     r"(?:a bit |quite |really )?(?:upset|annoyed|cross|angry|short|sharp|snappy|defensive))\b", _I)
 
 
+_VULNERABLE_MARKERS = frozenset(
+    {"withdrawal.content_affect_split", "withdrawal.self_criticism_hopelessness"}
+)
+
+
 def reply_kind(u: Utterance, markers_here: Sequence[Marker], median_words: float) -> str:
     """'strain', 'appeasing', 're-engaged' or 'neutral': one client reply after a repair.
 
@@ -137,13 +142,21 @@ def reply_kind(u: Utterance, markers_here: Sequence[Marker], median_words: float
         m.id in ("withdrawal.deferential_appeasing", "withdrawal.denial") for m in markers_here)
     if appeasing and u.words < max(14.0, median_words * 1.5):
         return "appeasing"
-    if markers_here or terse(text):
-        return "strain"
     words = u.words
     relational = bool(_RELATIONSHIP.search(text))
     affect = bool(_AFFECT.search(text))
     own = bool(_OWN_VIEW.search(text))
     long_enough = words >= max(6.0, 0.8 * median_words)
+    # Resolution moves towards vulnerability (anger, then hurt, then vulnerability; clinical.md
+    # after Safran & Muran, 2000): tears or self-reproach inside a long, feeling-full reply
+    # after a repair are the client coming closer, not a new strain.
+    vulnerable = (
+        words >= max(15.0, 1.5 * median_words)
+        and (affect or relational)
+        and all(m.id in _VULNERABLE_MARKERS for m in markers_here)
+    )
+    if (markers_here and not vulnerable) or terse(text):
+        return "strain"
     if long_enough and (relational or affect or own):
         return "re-engaged"  # disagreement voiced at length after a repair is re-engagement
     if complaint_like(text):
@@ -228,12 +241,17 @@ def _judge(
     for m in markers:
         by_utt.setdefault(m.utterance, []).append(m)
     after_from = repairs[repair_idx[0]].utterance + 1 if repair_idx else ep.last_marker_utt + 1
-    replies = [u for u in t.utterances[after_from:until + 1]
-               if u.role is Role.CLIENT and u.text.strip()][:OUTCOME_CLIENT_TURNS]
-    kinds = [reply_kind(u, by_utt.get(u.index, []), median) for u in replies]
-    # The outcome is judged on what follows the last attempt (a late repair can still land),
-    # the counts in the evidence on everything since the first.
     last_at = max(repairs[k].utterance for k in repair_idx) if repair_idx else after_from - 1
+    clients = [u for u in t.utterances[after_from:] if u.role is Role.CLIENT and u.text.strip()]
+    # The counts look at the replies since the first attempt; the outcome at those after the
+    # last one (a late repair can still land), including the reply to an attempt that closes
+    # the episode.
+    since_first = [u for u in clients if u.index <= until][:OUTCOME_CLIENT_TURNS]
+    after_last = [u for u in clients if u.index > last_at][:OUTCOME_CLIENT_TURNS]
+    after_last = [u for u in after_last if u.index <= max(until, after_last[0].index)] \
+        if after_last else []
+    replies = list({u.index: u for u in since_first + after_last}.values())
+    kinds = [reply_kind(u, by_utt.get(u.index, []), median) for u in replies]
     tail = [k for u, k in zip(replies, kinds, strict=True) if u.index > last_at]
     engaged = kinds.count("re-engaged")
     against = kinds.count("strain") + kinds.count("appeasing")
