@@ -214,3 +214,26 @@ def test_feedback_round_trip(capsys: pytest.CaptureFixture[str], db: str, tmp_pa
     assert code == 0
     assert all(json.loads(line)["source"] == "clinician feedback"
                for line in out.splitlines())
+
+
+def test_client_set_tracking_thresholds_change_the_alerts(
+    capsys: pytest.CaptureFixture[str], db: str
+) -> None:
+    def alert_kinds() -> list[str]:
+        code, out, _ = run(capsys, "timeline", "C-ALDER", "--json")
+        assert code == 0
+        return [a["kind"] for a in json.loads(out)["alerts"]]
+
+    assert "srs_flag" in alert_kinds()
+    code, _, err = run(capsys, "client", "set", "C-ALDER",
+                       "--tracking", "measures.srs_total_cutoff=30",
+                       "--tracking", "measures.srs_item_cutoff=5")
+    assert code == 0, err
+    assert "srs_flag" not in alert_kinds()
+    code, _, err = run(capsys, "client", "set", "C-ALDER", "--tracking", "measures.nosuch=1")
+    assert code == 2 and "nosuch" in err
+    code, _, _ = run(capsys, "client", "set", "C-ALDER",
+                     "--tracking", "measures.srs_total_cutoff=",
+                     "--tracking", "measures.srs_item_cutoff=")
+    assert code == 0
+    assert "srs_flag" in alert_kinds()

@@ -306,6 +306,10 @@ def client_set(
         help="How many sessions are planned in all (0 clears it).")] = None,
     termination_from: Annotated[int | None, typer.Option(
         help="The session from which the ending is being worked on (0 clears it).")] = None,
+    tracking: Annotated[list[str] | None, typer.Option(
+        "--tracking", metavar="GROUP.NAME=VALUE",
+        help="A tracking threshold for this client, e.g. measures.srs_total_cutoff=35 "
+             "(see docs/tracking.md); repeat for more; 'GROUP.NAME=' clears one.")] = None,
     as_json: JsonOption = False,
     db: DbOption = None,
     clinician: ClinicianOption = None,
@@ -316,18 +320,55 @@ def client_set(
     changes = {k: (None if v == 0 else v) for k, v in
                (("planned_sessions", planned_sessions), ("termination_from", termination_from))
                if v is not None}
-    if not changes:
-        raise MendlineError("nothing to change: give --planned-sessions or --termination-from")
     if any(v is not None and v < 0 for v in changes.values()):
         raise MendlineError("session numbers are whole numbers from 1 (0 clears the setting)")
     who = clinician_name(clinician)
-    client = update_client_settings(open_store_for(db, who), clinician=who, code=client_code,
-                                    **changes)
+    store = open_store_for(db, who)
+    if tracking:
+        from mendline.client_records import tracking_settings_from
+        from mendline.store import get_client
+
+        current = dict(get_client(store, clinician=who, code=client_code).settings)
+        merged = _tracking_changes(dict(current.get("tracking") or {}), tracking)
+        tracking_settings_from({"tracking": merged})  # refuses unknown names and bad values
+        changes["tracking"] = merged or None
+    if not changes:
+        raise MendlineError(
+            "nothing to change: give --planned-sessions, --termination-from or --tracking"
+        )
+    client = update_client_settings(store, clinician=who, code=client_code, **changes)
     if as_json:
         print_json({"client": client.code, "settings": dict(client.settings)})
     else:
         shown = ", ".join(f"{k} {v}" for k, v in client.settings.items()) or "defaults"
         err(f"{client.code}: {shown}.")
+
+
+def _tracking_changes(current: dict[str, Any], assignments: list[str]) -> dict[str, Any]:
+    """Apply ``GROUP.NAME=VALUE`` assignments (numbers or true/false; empty clears one)."""
+    out = {group: dict(values) for group, values in current.items()}
+    for item in assignments:
+        key, sep, raw = item.partition("=")
+        group, dot, name = key.strip().partition(".")
+        if not sep or not dot or not group or not name:
+            raise MendlineError(f"--tracking {item!r}: expected GROUP.NAME=VALUE, "
+                                "e.g. measures.srs_total_cutoff=35")
+        values = out.setdefault(group, {})
+        raw = raw.strip()
+        if not raw:
+            values.pop(name, None)
+        elif raw.lower() in ("true", "false"):
+            values[name] = raw.lower() == "true"
+        else:
+            try:
+                number = float(raw)
+            except ValueError:
+                raise MendlineError(f"--tracking {item!r}: expected a number, true or false")\
+                    from None
+            values[name] = int(number) if number.is_integer() else number
+        if not values:
+            out.pop(group)
+    return out
 
 
 # ------------------------------------------------------------------------------ feedback

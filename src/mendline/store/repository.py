@@ -58,6 +58,8 @@ CLIENT_SETTINGS: dict[str, str] = {
     "planned_sessions": "how many sessions are planned (a whole number from 1), or null",
     "termination_from": "the session number from which ending is being worked on, or null",
     "stage_boundaries": 'first session of each later stage, e.g. {"middle": 5, "late": 13}',
+    "tracking": 'tracking thresholds by group, e.g. {"measures": {"srs_total_cutoff": 35}}; '
+    "checked against the tracking settings by mendline.client_records before storing",
 }
 
 
@@ -280,6 +282,13 @@ def _check_settings(settings: Mapping[str, Any]) -> dict[str, Any]:
                 )
             value = dict(value)
         clean["stage_boundaries"] = value
+    if "tracking" in settings:
+        value = settings["tracking"]
+        if value is not None and not (
+            isinstance(value, Mapping) and all(isinstance(v, Mapping) for v in value.values())
+        ):
+            raise InputError(f"client settings: tracking: expected {CLIENT_SETTINGS['tracking']}")
+        clean["tracking"] = None if value is None else {k: dict(v) for k, v in value.items()}
     return clean
 
 
