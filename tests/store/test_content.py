@@ -12,6 +12,7 @@ CONTENT = {
     ("utterances", "text"), ("markers", "evidence"), ("markers", "why"),
     ("repairs", "evidence"), ("repairs", "why"), ("episodes", "evidence"),
     ("feedback", "note"), ("comments", "body"), ("analyses", "result"),
+    ("utterances", "speaker"), ("speaker_mappings", "label"),
 }
 
 

@@ -140,7 +140,7 @@ class UtteranceRow(Base):
         ForeignKey("sessions.id", ondelete="CASCADE"), primary_key=True
     )
     index: Mapped[int] = mapped_column(Integer, primary_key=True)
-    speaker: Mapped[str] = mapped_column(String(200))
+    speaker: Mapped[str] = mapped_column(SensitiveText())  # often a real name
     role: Mapped[str] = mapped_column(String(16))
     start_s: Mapped[float | None] = mapped_column(Float)
     end_s: Mapped[float | None] = mapped_column(Float)
@@ -159,7 +159,7 @@ class SpeakerMappingRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     clinician_id: Mapped[int] = mapped_column(ForeignKey("clinicians.id", ondelete="CASCADE"))
-    label: Mapped[str] = mapped_column(String(200))
+    label: Mapped[str] = mapped_column(SensitiveText())  # a display name, often real
     role: Mapped[str] = mapped_column(String(16))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
