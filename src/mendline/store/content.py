@@ -1,8 +1,8 @@
 """The one place where session content meets the database.
 
-Everything that records what was said in a session, or by whom (utterance text, speaker labels, evidence quotes, the
-``why`` lines that may quote words, the whole analysis JSON, clinicians' notes and comments)
-is stored through the column types defined here. Under HIPAA that material is closest to
+Everything that records what was said in a session, or by whom (utterance text, speaker
+labels, evidence quotes, the ``why`` lines that may quote words, the whole analysis JSON,
+clinicians' notes and comments) is stored through the column types defined here. Under HIPAA that material is closest to
 *psychotherapy notes* (45 CFR §164.501) and the technical safeguards ask for encryption
 at rest (45 CFR §164.312); routing it through one type means encryption can be added in
 this module alone, later, without touching models, queries or callers.
