@@ -2,10 +2,11 @@
 
 Everything that records what was said in a session, or by whom (utterance text, speaker
 labels, evidence quotes, the ``why`` lines that may quote words, the whole analysis JSON,
-clinicians' notes and comments) is stored through the column types defined here. Under HIPAA that material is closest to
-*psychotherapy notes* (45 CFR §164.501) and the technical safeguards ask for encryption
-at rest (45 CFR §164.312); routing it through one type means encryption can be added in
-this module alone, later, without touching models, queries or callers.
+clinicians' notes and comments) is stored through the column types defined here. Under
+HIPAA that material is closest to *psychotherapy notes* (45 CFR §164.501) and the technical
+safeguards ask for encryption at rest (45 CFR §164.312); routing it through one type means
+encryption can be added in this module alone, later, without touching models, queries or
+callers.
 
 **Today these types are the identity**: values are stored as plain text / JSON. Nothing
 here encrypts yet. Whoever adds encryption changes ``process_bind_param`` /
