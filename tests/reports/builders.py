@@ -15,8 +15,31 @@ from mendline.analysis.result import (
     Source,
     UtteranceOut,
 )
-from mendline.reports.inputs import ReportInputs, SessionInput, timeline_for
-from mendline.tracking import MeasureRecord
+from mendline.reports.inputs import ReportInputs, SessionInput
+from mendline.tracking import (
+    AttendanceRecord,
+    ClientHistory,
+    ClientTimeline,
+    MeasureRecord,
+    SessionRecord,
+    track_client,
+)
+
+
+def timeline_for(client_code: str, sessions: tuple[SessionInput, ...], *,
+                 attendance: tuple[AttendanceRecord, ...] = (),
+                 measures: tuple[MeasureRecord, ...] = (),
+                 display_name: str | None = None) -> ClientTimeline:
+    """The tracking timeline of hand-built report inputs (no store involved)."""
+    return track_client(ClientHistory(
+        client=client_code,
+        sessions=tuple(SessionRecord.from_analysis(s.analysis, number=s.number, date=s.date)
+                       for s in sessions),
+        attendance=attendance,
+        measures=measures,
+        display_name=display_name,
+    ))
+
 
 THERAPIST = "Nadia Brook"
 CLIENT = "Tobias"

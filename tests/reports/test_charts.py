@@ -58,8 +58,8 @@ def test_rupture_map_text_alternative_names_episode_and_first_marker() -> None:
 def test_timeline_draws_missed_sessions_and_self_report() -> None:
     import datetime as dt
 
-    from mendline.reports.inputs import timeline_for
     from mendline.tracking import AttendanceRecord, AttendanceStatus
+    from tests.reports.builders import timeline_for
 
     inputs = make_inputs()
     t = timeline_for("T-01", inputs.sessions, attendance=(
