@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import lru_cache
 
+from mendline.analysis.lexicon import folded
 from mendline.analysis.questions import is_open_question, question_sentences
 from mendline.ingest.annotations import find_annotations
 from mendline.transcript import (
@@ -63,13 +64,12 @@ class Act(StrEnum):
 DEFAULT_OPEN_REPLY_WORDS = 12.0
 
 _I = re.IGNORECASE
-_FEELING = re.compile(
+_FEELING = folded(
     r"\b(?:feel|feeling|feelings|felt|emotion\w*|upset|sad|angry|hurt|scared|afraid|"
     r"what (?:was|is) (?:that|it) like|how (?:did|does|do|was|is) (?:that|it|this) "
     r"(?:land|sit|hit|affect)|what comes up|inside you|in your body)\b",
-    _I,
 )
-_RELATIONSHIP = re.compile(
+_RELATIONSHIP = folded(
     r"\b(?:between us|between you and me|with me (?:right )?(?:now|here|today)|in here with me|"
     r"(?:something|anything|what) i (?:just )?said|how (?:is|was|are) (?:this|our|it) "
     r"(?:going|working|feeling)? ?(?:for you )?(?:with me|in here|between us|sessions?)|"
@@ -77,81 +77,75 @@ _RELATIONSHIP = re.compile(
     r"(?:talking|talk|being|sitting|here) with me|with me right now|"
     r"our work|working together|what just happened|how we(?:'re| are) doing|"
     r"my (?:question|suggestion|comment)|(?:when|what) i (?:said|asked|suggested))\b",
-    _I,
 )
-_SUGGEST_STRONG = re.compile(
+_SUGGEST_STRONG = folded(
     r"\b(?:what if you|how about|i(?:'d| would) (?:like|suggest|invite|encourage) you|"
     r"i suggest|let's|let us|could you try|would you (?:be willing|try|consider)|"
-    r"you (?:could|might) try|for homework|this week,? (?:i'?d|could|would|try))\b", _I)
-_SUGGESTION = re.compile(
+    r"you (?:could|might) try|for homework|this week,? (?:i'?d|could|would|try))\b")
+_SUGGESTION = folded(
     r"\b(?:what if you|how about|i(?:'d| would) (?:like|suggest|invite|encourage) you|"
     r"i suggest|let's|let us|could you try|would you (?:be willing|try|consider)|try (?:to|and)|"
     r"homework|worksheet|exercise|practi[cs]e|this week|before next|thought record|journal|"
     r"log|diary|breathing|role[- ]?play|experiment|plan (?:is|for)|you (?:could|might) try)\b",
-    _I,
 )
-_INTERPRETATION = re.compile(
+_INTERPRETATION = folded(
     r"\b(?:i wonder (?:if|whether)|i'm wondering (?:if|whether)|perhaps|maybe (?:part of|this|that"
     r"|it|you)|part of you|reminds me of|pattern|the way you|as if|almost like|could it be|"
     r"seems (?:like|as though|to me)|is it possible|i notice|i'm noticing|there's a sense)\b",
-    _I,
 )
-_REFLECTION = re.compile(
+_REFLECTION = folded(
     r"^\s*(?:(?:so|and|okay|ok|mm|yeah)[,\s]+)*(?:it sounds like|sounds like|so you|you(?:'re| are)"
     r" (?:feeling|saying|telling|describing)|you feel|you felt|what i(?:'m| am) hearing|i hear|"
     r"it seems|you've been|it's like|that sounds|you're)\b",
-    _I,
 )
-_EXPLANATION = re.compile(
+_EXPLANATION = folded(
     r"\b(?:the idea (?:is|here)|what we know|research|studies|this is called|the way (?:this|it)"
     r" works|the reason|often when people|a lot of people|many people|our brains?|the body|"
     r"nervous system|the model|in cbt|what happens is|basically|for example|it helps to|"
     r"tends? to)\b",
-    _I,
 )
-_INVITE_NO_QMARK = re.compile(
+_INVITE_NO_QMARK = folded(
     r"(?:^|[.!?…]\s+|,\s*)(?:(?:so|and|okay|ok|but)[,\s]+)*"
     r"(?:tell me|say (?:a (?:bit|little) )?more|"
     r"talk (?:to me )?about|describe|walk me through|help me understand|i'?m curious|"
     r"i wonder (?:what|how|whether you|about)|i'?m wondering (?:what|how|about)|"
     r"i'?d (?:really )?(?:like|love) to (?:hear|know|understand)|i'?m interested in)\b",
-    _I,
 )
 # A wh-word opening any clause of the question: "Partner B, what do you make of that?"
-_WH_CLAUSE = re.compile(r"(?:^|[,;:—–-]\s*|\b(?:and|so|but)\s+)(?:what|how|why|in what way)\b"
-                        r"(?!\s+(?:many|much|long|often|old|far|time|day)\b)", _I)
+_WH_CLAUSE = folded(r"(?:^|[,;:—–-]\s*|\b(?:and|so|but)\s+)(?:what|how|why|in what way)\b"
+                        r"(?!\s+(?:many|much|long|often|old|far|time|day)\b)")
 # "On a scale of 0 to 10, how ...?" asks for a number, however it starts.
-_SCALING = re.compile(r"\b(?:scale|out of (?:ten|10|five|5)|rate (?:it|your|that))\b", _I)
+_SCALING = folded(r"\b(?:scale|out of (?:ten|10|five|5)|rate (?:it|your|that))\b")
 # Dates, times and numbers: a question about them asks for a fact.
-_FACTUAL_WORDS = re.compile(
+_FACTUAL_WORDS = folded(
     r"\b(?:when|where|who|which|what (?:time|day|date|year)|how (?:many|much|long|often|old|far)|"
     r"is that right|right\?|correct|\d+|monday|tuesday|wednesday|thursday|friday|saturday|"
     r"sunday|january|february|march|april|may|june|july|august|september|october|november|"
-    r"december|yesterday|tomorrow|last (?:week|night|time)|next (?:week|time))\b", _I)
+    r"december|yesterday|tomorrow|last (?:week|night|time)|next (?:week|time))\b")
 
 
-_PROGRESS_Q = re.compile(
+_PROGRESS_Q = folded(
     r"\b(?:where we'?ve got|how (?:is|are) (?:this|therapy|our sessions|things|the \w+) "
     r"(?:going|working)|progress|so far|since we started|how (?:are|have) you (?:finding|been "
-    r"finding)|review|look(?:ing)? back|not seeing the change|changed)\b", _I)
+    r"finding)|review|look(?:ing)? back|not seeing the change|changed)\b")
 # What a turn is about, for "objects to X" markers: the task, the frame, or progress.
-TASK_WORDS = re.compile(
+TASK_WORDS = folded(
     r"\b(?:worksheets?|homework|exercises?|forms?|diary|diaries|journal\w*|logs?|"
     r"thought records?|records?|breathing|role[- ]?plays?|techniques?|skills?|scales?|"
     r"scheduling|acronyms?|pros and cons|mindfulness|meditation|tasks?|assignments?|"
     r"questionnaires?|charts?|handouts?|sheets?|chair|modules?|practi[cs]e|practising|"
     r"practicing|genogram|thermometer|visuali[sz]\w+|imagine|experiment|rate|rating|"
-    r"exposure|plan|steps|tools?|apps?|activity|activities|the \w+ (?:thing|bit|stuff))\b", _I)
-FRAME_WORDS = re.compile(
+    r"exposure|plan|steps|tools?|apps?|activity|activities|the \w+ (?:thing|bit|stuff))\b")
+FRAME_WORDS = folded(
     r"\b(?:sessions?|fees?|pay|paying|paid|cost|costs|price|money|insurance|bill\w*|charged?|"
     r"cancel\w*|reschedul\w*|appointments?|minutes|hour|weeks|away|holiday|time'?s up|finish|"
     r"end (?:a bit )?early|waiting list|wait|video|zoom|phone|online|in person|room|office|"
     r"drive|parking|notice|policy|rules?|agreement|contract|twelve|limit|every week|weekly|"
-    r"thursday|tuesday|monday|wednesday|friday|schedule)\b", _I)
-PROGRESS_WORDS = re.compile(
+    r"thursday|tuesday|monday|wednesday|friday|schedule)\b")
+PROGRESS_WORDS = folded(
     r"\b(?:progress|better|worse|same|change[ds]?|improv\w*|helping|helped|working|"
     r"where we'?ve got|so far|since we started|months|weeks|still|anywhere|nowhere|"
-    r"difference|going)\b", _I)
+    r"difference|going)\b")
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,8 +242,8 @@ def classify_therapist_turn(text: str) -> TherapistAct:
 # ---------------------------------------------------------------- annotations
 
 # "[to Father]", "(to A)": the turn is addressed to someone other than the therapist.
-_TO_OTHER = re.compile(r"[\[(]\s*(?:to|at|turning to|looking at)\s+"
-                       r"(?!you\b|the therapist|therapist)[^\])]{1,30}[\])]", _I)
+_TO_OTHER = folded(r"[\[(]\s*(?:to|at|turning to|looking at)\s+"
+                       r"(?!you\b|the therapist|therapist)[^\])]{1,30}[\])]")
 # Anything in square brackets is transcriber notation ("[shrugs]", "[quickly]"), never speech.
 _BRACKETED = re.compile(r"\[[^\[\]\n]{1,48}\]")
 
@@ -273,48 +267,47 @@ def _spoken(u: Utterance, anns: tuple[Annotation, ...]) -> str:
 # ---------------------------------------------------------------- client-turn features
 
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
-_HEDGE = re.compile(
+_HEDGE = folded(
     r"\b(?:i guess|i suppose|maybe|kind of|kinda|sort of|sorta|probably|perhaps|i think|"
-    r"not sure|whatever|i mean|like)\b", _I)
-_IDK = re.compile(r"\b(?:i (?:don'?t|do not|dunno) know|i dunno|idk|dunno|no idea|not sure)\b", _I)
+    r"not sure|whatever|i mean|like)\b")
+_IDK = folded(r"\b(?:i (?:don'?t|do not|dunno) know|i dunno|idk|dunno|no idea|not sure)\b")
 # After "I don't know", these words mean the client is searching, not closing the door.
-_EXPLORING = re.compile(
+_EXPLORING = folded(
     r"\b(?:maybe|perhaps|i think|i guess|probably|kind of|sort of|like|i felt|i feel|i was|"
-    r"it was|it's like|part of|something|i wonder|might|could be|because)\b", _I)
-_NEGATION = re.compile(
-    r"\b(?:not|no|never|nothing|nobody|none|nowhere|neither|nor|\w+n'?t|cannot)\b", _I)
+    r"it was|it's like|part of|something|i wonder|might|could be|because)\b")
+_NEGATION = folded(
+    r"\b(?:not|no|never|nothing|nobody|none|nowhere|neither|nor|\w+n'?t|cannot)\b")
 _QUOTE = re.compile(r"[\"“”]([^\"“”]{2,200})[\"“”]|(?<![\w])['‘]([^'‘’]{3,200})['’](?![\w])")
-_SAID = re.compile(
+_SAID = folded(
     r"\b(?:said|says|say|told (?:me|him|her|them|us)|tells (?:me|him|her)|asked|yelled|"
     r"goes|went|was like|is like|screamed|texted|wrote|keeps saying|kept saying|would say)"
     r"\s*[,:]?\s*",
-    _I,
 )
-_YOU = re.compile(r"\b(?:you|your|you're|youre|you've|you'd|you'll|yourself|u)\b", _I)
+_YOU = folded(r"\b(?:you|your|you're|youre|you've|you'd|you'll|yourself|u)\b")
 # "you know", "if you", "when you" are usually generic or filler, not addressed to the therapist.
-_GENERIC_YOU = re.compile(
+_GENERIC_YOU = folded(
     r"\b(?:you know|you see|y'know|ya know|if you|when you|you just have to|you have to just|"
-    r"you never know|you get used|you can't win|thank you|you go|mind you|like you)\b", _I)
-_AFFECT = re.compile(
+    r"you never know|you get used|you can't win|thank you|you go|mind you|like you)\b")
+_AFFECT = folded(
     r"\b(?:feel\w*|felt|sad\w*|angry|anger|mad|upset|hurt\w*|scared|afraid|anxious|anxiety|"
     r"worried|worry|nervous|lonely|alone|ashamed|shame|guilty|guilt|embarrass\w*|frustrat\w*|"
     r"annoyed|irritat\w*|happy|glad|relieved|excited|proud|jealous|hopeless|helpless|"
     r"empty|numb|terrified|panic\w*|overwhelm\w*|devastat\w*|heartbroken|grief|grieving|"
-    r"miss (?:him|her|them)|cried|crying|tears|rejected|abandoned|betrayed|stressed)\b", _I)
+    r"miss (?:him|her|them)|cried|crying|tears|rejected|abandoned|betrayed|stressed)\b")
 # Negative evaluation of something (in-house list): "ridiculous", "pointless", "a bit much".
-_NEG_EVAL = re.compile(
+_NEG_EVAL = folded(
     r"\b(?:ridiculous|insane|stupid|pointless|useless|annoying|absurd|nonsense|rubbish|"
     r"bullshit|crap|waste|joke|fake|a bit much|sick of|tired of|fed up|enough|seriously|"
-    r"come on|ugh|great\.|fine\. whatever|unfair|not fair|patroni[sz]ing|condescending)\b", _I)
-_THIRD_PERSON = re.compile(
-    r"\b(?:he|she|they|him|her|them|his|their|hers|theirs|my (?:\w+)|there was|there were)\b", _I)
-_GENERIC = re.compile(
+    r"come on|ugh|great\.|fine\. whatever|unfair|not fair|patroni[sz]ing|condescending)\b")
+_THIRD_PERSON = folded(
+    r"\b(?:he|she|they|him|her|them|his|their|hers|theirs|my (?:\w+)|there was|there were)\b")
+_GENERIC = folded(
     r"\b(?:people|everyone|everybody|anyone|anybody|nobody|no one|someone|one|always|"
-    r"in general|society|life|the world|human|humans|men|women|guys|kids|things)\b", _I)
-_START_NO = re.compile(r"^\W*(?:no|nope|nah|not really|not at all|absolutely not|"
-                       r"(?:um|uh|well|okay),? no)\b", _I)
+    r"in general|society|life|the world|human|humans|men|women|guys|kids|things)\b")
+_START_NO = folded(r"^\W*(?:no|nope|nah|not really|not at all|absolutely not|"
+                       r"(?:um|uh|well|okay),? no)\b")
 # Disagreement or refusal, whatever it is about (in-house list).
-_DISAGREE = re.compile(
+_DISAGREE = folded(
     r"^\W*(?:no|nope|nah|lol no|yeah,? no|no,? no)\b|"
     r"\bi don'?t think (?:so|that'?s|it'?s|this is)\b|\bi wouldn'?t (?:say|call it)\b|"
     r"\b(?:that'?s|it'?s|that is|it is) (?:not|n'?t) (?:\w+ )?(?:it|that|true|right|relevant|"
@@ -328,36 +321,36 @@ _DISAGREE = re.compile(
     r"i'?m not (?:twelve|five|a kid|a child)|"
     r"(?:is|are|that'?s) for (?:little )?kids|busywork|hate (?:this|that|these|doing)|"
     r"every (?:hour|day|single)\?|why (?:are|do) we (?:always |even )?(?:doing|have to|do)|"
-    r"(?:makes?|made) me (?:not want|more anxious|feel worse|feel stupid))", _I)
+    r"(?:makes?|made) me (?:not want|more anxious|feel worse|feel stupid))")
 
 
 # Word categories in the spirit of LIWC-style function-word counts (in-house lists): how
 # someone speaks generalises across topics better than what they speak about.
 STYLE = {
-    "we": re.compile(r"\b(?:we|us|our|ours|we're|we've)\b", _I),
-    "certainty": re.compile(r"\b(?:always|never|every|everything|nothing|totally|completely|"
-                            r"absolutely|definitely|exactly|obviously|clearly|all)\b", _I),
-    "tentative": re.compile(r"\b(?:maybe|perhaps|guess|kind of|sort of|probably|might|"
-                            r"possibly|somehow|a bit|a little)\b", _I),
-    "discrepancy": re.compile(r"\b(?:should|would|could|ought|need|wish|supposed|want)\b", _I),
-    "anger": re.compile(r"\b(?:hate|angry|mad|annoy\w*|irritat\w*|furious|pissed|sick of|"
-                        r"fed up|damn|hell|bloody|fuck\w*|shit\w*|crap)\b", _I),
-    "sad": re.compile(r"\b(?:sad|cry\w*|cried|tears|lonely|alone|miss\w*|lost|grief|"
-                      r"hopeless|empty|hurt\w*|depress\w*)\b", _I),
-    "anxiety": re.compile(r"\b(?:worr\w*|anxi\w*|nervous|scared|afraid|fear\w*|panic\w*|"
-                          r"tense|stress\w*)\b", _I),
-    "positive": re.compile(r"\b(?:good|great|fine|nice|lovely|love|happy|glad|okay|ok|"
-                           r"helpful|thanks|thank|right|sure|absolutely|perfect)\b", _I),
-    "past": re.compile(r"\b(?:was|were|had|did|\w+ed)\b", _I),
-    "cause": re.compile(r"\b(?:because|cause|'cause|since|so that|therefore|reason)\b", _I),
-    "contrast": re.compile(r"\b(?:but|though|although|however|yet)\b", _I),
-    "just": re.compile(r"\b(?:just|even|again|still|already)\b", _I),
+    "we": folded(r"\b(?:we|us|our|ours|we're|we've)\b"),
+    "certainty": folded(r"\b(?:always|never|every|everything|nothing|totally|completely|"
+                            r"absolutely|definitely|exactly|obviously|clearly|all)\b"),
+    "tentative": folded(r"\b(?:maybe|perhaps|guess|kind of|sort of|probably|might|"
+                            r"possibly|somehow|a bit|a little)\b"),
+    "discrepancy": folded(r"\b(?:should|would|could|ought|need|wish|supposed|want)\b"),
+    "anger": folded(r"\b(?:hate|angry|mad|annoy\w*|irritat\w*|furious|pissed|sick of|"
+                        r"fed up|damn|hell|bloody|fuck\w*|shit\w*|crap)\b"),
+    "sad": folded(r"\b(?:sad|cry\w*|cried|tears|lonely|alone|miss\w*|lost|grief|"
+                      r"hopeless|empty|hurt\w*|depress\w*)\b"),
+    "anxiety": folded(r"\b(?:worr\w*|anxi\w*|nervous|scared|afraid|fear\w*|panic\w*|"
+                          r"tense|stress\w*)\b"),
+    "positive": folded(r"\b(?:good|great|fine|nice|lovely|love|happy|glad|okay|ok|"
+                           r"helpful|thanks|thank|right|sure|absolutely|perfect)\b"),
+    "past": folded(r"\b(?:was|were|had|did|\w+ed)\b"),
+    "cause": folded(r"\b(?:because|cause|'cause|since|so that|therefore|reason)\b"),
+    "contrast": folded(r"\b(?:but|though|although|however|yet)\b"),
+    "just": folded(r"\b(?:just|even|again|still|already)\b"),
     "exclaim": re.compile(r"!"),
     "quote": re.compile(r"[\"“”]"),
-    "therapy": re.compile(r"\b(?:therapy|therapist|session|sessions|counsell?\w*|"
-                          r"coming here|in here|this room)\b", _I),
+    "therapy": folded(r"\b(?:therapy|therapist|session|sessions|counsell?\w*|"
+                          r"coming here|in here|this room)\b"),
 }
-_FIRST_PERSON = re.compile(r"\b(?:i|i'm|im|i've|i'd|i'll|me|my|myself)\b", _I)
+_FIRST_PERSON = folded(r"\b(?:i|i'm|im|i've|i'd|i'll|me|my|myself)\b")
 
 _STOP = frozenset(
     "a about after again all also am an and any are as at be because been before being but by "
@@ -506,16 +499,15 @@ def client_features(
     )
 
 
-_NEG_WORD = re.compile(
+_NEG_WORD = folded(
     r"(?:\b(?:it'?s|that'?s|i'?m|it was|that was|i was|it is|that is) not|"
     r"\b(?:it|that) (?:isn'?t|wasn'?t)|(?:^|[.!?]\s+)(?:no[.,]?\s+)?not)\s+"
-    r"(?:a |an |about |so |really |exactly |[\"“])?([^\W\d_][\w'-]+)", _I)
-_FIRST_SENTENCE = re.compile(r"^\W*([^.?!]{1,50}?)(\?|\.\s*(?:right|really|sure|yeah,? right)\b)",
-                             _I)
+    r"(?:a |an |about |so |really |exactly |[\"“])?([^\W\d_][\w'-]+)")
+_FIRST_SENTENCE = folded(r"^\W*([^.?!]{1,50}?)(\?|\.\s*(?:right|really|sure|yeah,? right)\b)")
 
 
-_CURIOUS_START = re.compile(r"\s*(?:ok(?:ay)?,?\s+)?(?:what|how|why|which|who|when|where|can|could|"
-                            r"would|is|are|do|does)\b", _I)
+_CURIOUS_START = folded(r"\s*(?:ok(?:ay)?,?\s+)?(?:what|how|why|which|who|when|where|can|could|"
+                            r"would|is|are|do|does)\b")
 
 
 def echo_rejection(spoken: str, prev_text: str) -> tuple[int, int] | None:

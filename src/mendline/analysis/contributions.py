@@ -27,7 +27,7 @@ from functools import lru_cache
 from importlib import resources
 
 from mendline.analysis.acts import TASK_WORDS, classify_therapist_turn
-from mendline.analysis.lexicon import Cue
+from mendline.analysis.lexicon import Cue, folded
 from mendline.analysis.repairs import context_for, detect_repairs, sentence_span
 from mendline.analysis.result import Contribution, Marker, Repair
 from mendline.transcript import AnnotationKind, Role, Transcript, Utterance
@@ -46,20 +46,20 @@ _THRESHOLD = 0.6
 # (caption timings jitter by a few hundred milliseconds).
 _OVERLAP_S = 0.3
 _CUT_OFF = re.compile(r"(?:[—–-]|\.\.\.|…)\s*$")
-_SELF_CORRECTS = re.compile(r"\b(?:sorry,? (?:go on|go ahead|i interrupted|carry on|you were)|"
-                            r"i interrupted you|please go on)\b", _I)
-_TASK_MOVE = re.compile(
+_SELF_CORRECTS = folded(r"\b(?:sorry,? (?:go on|go ahead|i interrupted|carry on|you were)|"
+                            r"i interrupted you|please go on)\b")
+_TASK_MOVE = folded(
     r"\b(?:let'?s|shall we|could we|can we|we could|maybe we could|how about|what if you|"
     r"i'?d like you to|for homework|this week,? (?:try|could you|would you)|the next step|"
-    r"the plan|try (?:the|this|a|to)|rehearse|fill (?:in|out)|go through|practi[cs]e)\b", _I)
+    r"the plan|try (?:the|this|a|to)|rehearse|fill (?:in|out)|go through|practi[cs]e)\b")
 
 
 @lru_cache(maxsize=1)
 def _lexicon() -> tuple[dict[str, tuple[Cue, ...]], dict[str, tuple[re.Pattern[str], ...]]]:
     raw = json.loads(resources.files("mendline").joinpath(LEXICON_RESOURCE).read_text("utf-8"))
-    cues = {k: tuple(Cue(re.compile(c["re"], _I), float(c["w"]), c["why"]) for c in e["cues"])
+    cues = {k: tuple(Cue(folded(c["re"]), float(c["w"]), c["why"]) for c in e["cues"])
             for k, e in raw["contributions"].items()}
-    counter = {k: tuple(re.compile(p, _I) for p in e["counter"])
+    counter = {k: tuple(folded(p) for p in e["counter"])
                for k, e in raw["contributions"].items()}
     assert set(cues) == set(CONTRIBUTIONS), "contribution lexicon must cover every id"
     return cues, counter

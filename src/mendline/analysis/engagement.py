@@ -7,12 +7,12 @@ baseline across sessions ("quieter than last time"), so they favour robust stati
 
 from __future__ import annotations
 
-import re
 import statistics
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from mendline.analysis.lexicon import folded
 from mendline.analysis.questions import is_open_question, question_sentences
 from mendline.analysis.result import Engagement
 from mendline.transcript import AnnotationKind, Role, Transcript, Utterance
@@ -37,10 +37,9 @@ LONG_PAUSE_S = 3.0
 # Cue times in exported captions are approximate; overlaps smaller than this are ignored.
 OVERLAP_TOLERANCE_S = 0.25
 
-_BACKCHANNEL = re.compile(
+_BACKCHANNEL = folded(
     r"^(?:\s*(?:mm+[- ]?hmm+|mhm+|uh[- ]?huh|hmm+|mm+|yeah|yep|yes|yup|right|okay|ok|sure|"
     r"i see|got it|totally|exactly|true|uh|um)\s*[.,!…]*)+$",
-    re.IGNORECASE,
 )
 
 

@@ -37,6 +37,7 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from mendline.analysis.lexicon import folded
 from mendline.analysis.result import Episode, EpisodeRef, Marker, Repair
 from mendline.analysis.segments import significance as _marker_significance
 from mendline.analysis.strain import complaint_like, strain_before, terse
@@ -80,39 +81,38 @@ PICKUP_UTTERANCES = 30
 _DEFAULT_MEDIAN_WORDS = 12.0
 
 _I = re.IGNORECASE
-_APPEASE = re.compile(
+_APPEASE = folded(
     r"^\W*(?:(?:no|yeah|honestly|really|okay|ok|um|uh|well)[,.\s]+)*(?:it'?s|that'?s|i'?m) "
     r"(?:fine|okay|ok|alright|all right|no big deal|not a problem|good)\b|"
     r"\b(?:don'?t worry(?: about it)?|it'?s not you|not your fault|you'?re (?:just )?doing your "
     r"job|whatever you think|you know best|you'?re the expert|forget (?:it|i said)|"
     r"it doesn'?t matter|never ?mind|no,? really|it'?s fine,? really|(?:is|it'?s) (?:all |very )?"
     r"good|you(?:'re| are) (?:very |so )?(?:kind|nice|great|good at this)|you(?:'re| are) doing "
-    r"(?:great|fine|well)|doesn'?t matter|it'?s (?:fine|okay|ok),? (?:honestly|really))\b", _I)
-_RELATIONSHIP = re.compile(
+    r"(?:great|fine|well)|doesn'?t matter|it'?s (?:fine|okay|ok),? (?:honestly|really))\b")
+_RELATIONSHIP = folded(
     r"\b(?:you (?:said|did|were|didn'?t|don'?t|keep|kept|get|got|listened|heard|asked)|"
     r"with you|to you|in here|here with|between us|these sessions|coming here|"
-    r"when you (?:said|asked|brought)|you and me|us\b|telling you|tell you|said sorry)", _I)
-_AFFECT = re.compile(
+    r"when you (?:said|asked|brought)|you and me|us\b|telling you|tell you|said sorry)")
+_AFFECT = folded(
     r"\b(?:feel\w*|felt|sad\w*|angry|anger|mad|upset|hurt\w*|scared|afraid|anxious|worried|"
     r"lonely|alone|ashamed|shame|guilty|embarrass\w*|frustrat\w*|annoyed|relieved|terrif\w*|"
-    r"tired of|exhaust\w*|cry\w*|tears|overwhelm\w*|failing|heard|listened|better|honest\w*)\b",
-    _I)
-_OWN_VIEW = re.compile(
+    r"tired of|exhaust\w*|cry\w*|tears|overwhelm\w*|failing|heard|listened|better|honest\w*)\b")
+_OWN_VIEW = folded(
     r"\b(?:i (?:think|want|need|wish|don'?t want|didn'?t want|would rather|'d rather|"
-    r"disagree|don'?t agree)|what i (?:want|need|meant|mean)|to be honest|honestly)\b", _I)
+    r"disagree|don'?t agree)|what i (?:want|need|meant|mean)|to be honest|honestly)\b")
 # Reservations in a reply that otherwise comes back to the work: partly, not fully, resolved.
-_RESERVED = re.compile(
+_RESERVED = folded(
     r"\b(?:maybe|perhaps|i suppose|not sure|still|depends|we'?ll see|i guess|leave it|"
     r"move on|for now|another time|next week|not today|if you (?:say|want|like)|i'?ll try|"
-    r"not promising|kind of|sort of|a bit|a little)\b", _I)
-_LAST_TIME = re.compile(
+    r"not promising|kind of|sort of|a bit|a little)\b")
+_LAST_TIME = folded(
     r"\b(?:last (?:week|time|session)|the other week|(?:at )?the end (?:of )?last|"
     r"since (?:we )?(?:last )?(?:spoke|met|talked)|after last (?:time|week|session)|"
-    r"about last (?:week|time))\b", _I)
+    r"about last (?:week|time))\b")
 # "About last time" must be about the conversation between them, not last week's content
 # ("last week he came and sat in the kitchen" is news; "I didn't like how we left it" is a
 # pick-up). Tightened after the demo caseload showed content recaps read as pick-ups.
-_ABOUT_US = re.compile(
+_ABOUT_US = folded(
     r"\b(?:(?:what|something|the thing) (?:i|you|we) (?:said|did|asked) (?:to (?:you|me) )?"
     r"(?:at the end|before (?:i|you|we) left|as (?:i|you|we) left)|how (?:we|it|things) "
     r"(?:left|ended)(?: it| things)?|where we left (?:it|things)|between us|our "
@@ -122,7 +122,7 @@ _ABOUT_US = re.compile(
     r"frustrated|unfair|rude|snappy|sharp|harsh) (?:with|at|by|about) (?:you|me|what (?:i|you))|"
     r"(?:didn'?t|did not) (?:sit right|feel right|like (?:how|what|the way))|stuck with me|"
     r"(?:been|was) (?:on my mind|bothering me)|i(?:'m| am) sorry (?:about|for)|i (?:was|got) "
-    r"(?:a bit |quite |really )?(?:upset|annoyed|cross|angry|short|sharp|snappy|defensive))\b", _I)
+    r"(?:a bit |quite |really )?(?:upset|annoyed|cross|angry|short|sharp|snappy|defensive))\b")
 
 
 _VULNERABLE_MARKERS = frozenset(

@@ -18,18 +18,17 @@ from functools import cache, lru_cache
 from importlib import resources
 
 from mendline.analysis.acts import ClientFeatures
-from mendline.analysis.lexicon import Cue, prefilter
+from mendline.analysis.lexicon import Cue, folded, prefilter
 from mendline.transcript import Utterance
 from mendline.vocabulary import TRANSCRIPT_MARKERS
 
 __all__ = ["Hit", "rule_hits", "vetoes", "invitation", "whole_span", "trim_span"]
 
 _I = re.IGNORECASE
-_NEGATED_FRAME = re.compile(
+_NEGATED_FRAME = folded(
     r"(?:not that|not saying|i'?m not saying|isn'?t that|i don'?t think|doesn'?t mean|"
     r"wouldn'?t say|never said|not because|it'?s not like|not as if|i'm not trying to say)"
     r"\W+(?:\w+\W+){0,3}$",
-    _I,
 )
 # A reply of at most this many spoken words can be a minimal response; with a closing cue
 # ("I don't know, I guess") a few more. In-house choice: "It was hard, honestly." is not.
@@ -66,12 +65,12 @@ def _lexicon() -> _Lexicon:
     counter: dict[str, tuple[re.Pattern[str], ...]] = {}
     extra: dict[str, re.Pattern[str]] = {}
     for mid, entry in raw["markers"].items():
-        cues[mid] = tuple(Cue(re.compile(c["re"], _I), float(c["w"]), c["why"])
+        cues[mid] = tuple(Cue(folded(c["re"]), float(c["w"]), c["why"])
                           for c in entry["cues"])
-        counter[mid] = tuple(re.compile(c["re"], _I) for c in entry["counter"])
+        counter[mid] = tuple(folded(c["re"]) for c in entry["counter"])
         for key in ("painful", "flat", "funny", "therapy"):
             if key in entry:
-                extra[f"{mid}:{key}"] = re.compile(entry[key], _I)
+                extra[f"{mid}:{key}"] = folded(entry[key])
     return _Lexicon(cues, counter, extra, raw["_version"])
 
 
@@ -162,9 +161,9 @@ def _minimal(u: Utterance, f: ClientFeatures) -> Hit | None:
     return Hit(min(score, 1.0), whole_span(u), why)
 
 
-_TONE = re.compile(r"\[[^\]]{0,30}\b(?:cheerful\w*|upbeat|bright\w*|smil\w*|grin\w*|"
+_TONE = folded(r"\[[^\]]{0,30}\b(?:cheerful\w*|upbeat|bright\w*|smil\w*|grin\w*|"
                    r"breez\w*|casual\w*|light\w*|flat|chirp\w*|jok\w*|sing-?song|"
-                   r"laugh\w*|chuckl\w*|giggl\w*)\b[^\]]{0,30}\]", _I)
+                   r"laugh\w*|chuckl\w*|giggl\w*)\b[^\]]{0,30}\]")
 
 
 def _affect_split(u: Utterance, f: ClientFeatures) -> Hit | None:

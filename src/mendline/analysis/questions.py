@@ -9,31 +9,30 @@ from __future__ import annotations
 
 import re
 
+from mendline.analysis.lexicon import folded
+
 __all__ = ["question_sentences", "is_open_question", "is_question_turn"]
 
 _SENTENCE = re.compile(r"[^.?!…]*[?]+|[^.?!…]+[.!…]*", re.UNICODE)
 
 # Openers that invite the client to elaborate. "Tell me", "say more" and "I wonder" are
 # requests phrased without a question mark; they count when they end in "?" or stand alone.
-_OPEN_START = re.compile(
+_OPEN_START = folded(
     r"^\s*(?:(?:and|so|but|um|uh|okay|ok|well|mm|hmm|yeah)[,\s]+)*"
     r"(?:what|how|why|in what way|tell me|say more|can you (?:say|tell|talk|describe|help me)|"
     r"could you (?:say|tell|talk|describe|help me)|would you (?:say|tell|talk|describe)|"
     r"what's|whats|how's|hows|describe|walk me through|i wonder|i'm wondering|im wondering|"
     r"help me understand)\b",
-    re.IGNORECASE,
 )
 # Closed questions that are really invitations ("Do you want to say more about that?").
-_OPEN_CLOSED_FORM = re.compile(
+_OPEN_CLOSED_FORM = folded(
     r"\b(?:say more|tell me more|talk (?:more )?about|what (?:that|it) was like|"
     r"how (?:that|it) felt|what (?:comes up|happens for you)|more about)\b",
-    re.IGNORECASE,
 )
 # Factual closed questions: when, where, who, how many/much/long/often.
-_FACTUAL = re.compile(
+_FACTUAL = folded(
     r"^\s*(?:(?:and|so|but|um|uh|okay|ok|well)[,\s]+)*"
     r"(?:when|where|who|which|how (?:many|much|long|often|old|far))\b",
-    re.IGNORECASE,
 )
 
 

@@ -33,7 +33,7 @@ from functools import cache, lru_cache
 from importlib import resources
 
 from mendline.analysis.acts import classify_therapist_turn
-from mendline.analysis.lexicon import Cue, platt, prefilter
+from mendline.analysis.lexicon import Cue, folded, platt, prefilter
 from mendline.analysis.result import Marker, Repair
 from mendline.analysis.strain import NO_STRAIN, StrainCues, strain_before
 from mendline.transcript import Role, Transcript, Utterance
@@ -93,11 +93,11 @@ class _Lexicon:
 @lru_cache(maxsize=1)
 def _lexicon() -> _Lexicon:
     raw = json.loads(resources.files("mendline").joinpath(LEXICON_RESOURCE).read_text("utf-8"))
-    cues = {sid: tuple(Cue(re.compile(c["re"], _I), float(c["w"]), c["why"])
+    cues = {sid: tuple(Cue(folded(c["re"]), float(c["w"]), c["why"])
                        for c in e["cues"]) for sid, e in raw["strategies"].items()}
-    counter = {sid: tuple(re.compile(p, _I) for p in e["counter"])
+    counter = {sid: tuple(folded(p) for p in e["counter"])
                for sid, e in raw["strategies"].items()}
-    context = {k: re.compile(v, _I) for k, v in raw["context"].items()}
+    context = {k: folded(v) for k, v in raw["context"].items()}
     assert set(cues) == set(STRATEGIES), "repairs lexicon must cover every strategy id"
     return _Lexicon(cues, counter, context, raw["_version"])
 
@@ -234,10 +234,10 @@ def _labels_resistance(text: str) -> bool:
     return bool(_RESISTANCE.search(text))
 
 
-_RESISTANCE = re.compile(
+_RESISTANCE = folded(
     r"\b(?:resist\w*|in denial|not ready to (?:work|change)|don'?t seem (?:very |really )?"
     r"(?:ready|willing|interested|committed|motivated)|sabotag\w*|you(?:'re| are) (?:being )?"
-    r"defensive|(?:doesn'?t|don'?t) (?:really )?want to (?:change|get better))\b", _I)
+    r"defensive|(?:doesn'?t|don'?t) (?:really )?want to (?:change|get better))\b")
 
 
 def strategy_hits(text: str, ctx: RepairContext) -> dict[str, StrategyHit]:

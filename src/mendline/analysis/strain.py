@@ -25,6 +25,7 @@ import statistics
 from dataclasses import dataclass
 from functools import lru_cache
 
+from mendline.analysis.lexicon import folded
 from mendline.transcript import AnnotationKind, Role, Transcript, Utterance
 
 __all__ = ["StrainCues", "NO_STRAIN", "complaint_like", "terse", "strain_before",
@@ -33,7 +34,7 @@ __all__ = ["StrainCues", "NO_STRAIN", "complaint_like", "terse", "strain_before"
 _I = re.IGNORECASE
 
 # The client addresses the therapist with an objection or a hurt reading of what they did.
-_AT_THERAPIST = re.compile(
+_AT_THERAPIST = folded(
     r"\byou(?:'re| are)(?: not| never| always| just| only| so| being| taking| on| like| making|"
     r" telling| judging| lecturing| against| obsessed| doing it| treating)\b|"
     r"\byou (?:don'?t|didn'?t|never|always|keep|kept|just|only|think i|want me|made me|make me|"
@@ -52,9 +53,9 @@ _AT_THERAPIST = re.compile(
     r"\b(?:against me|on (?:his|her|their) side|taking (?:his|her|their|sides)|like (?:a|the) "
     r"(?:social worker|teacher|doctors?|school|test|lecture|interrogation|exam|robot|machine|"
     r"business meeting))\b|\b(?:your|you and your) (?:goal|agenda|plan|idea|questions?|"
-    r"homework|sheets?|worksheets?|theory|theories|forms?|numbers)\b", _I)
+    r"homework|sheets?|worksheets?|theory|theories|forms?|numbers)\b")
 # The client objects to the tasks, the frame or the progress of therapy.
-_AT_WORK = re.compile(
+_AT_WORK = folded(
     r"\b(?:pointless|useless|stupid|waste of (?:time|money)|wasting (?:time|my time|our time)|"
     r"not (?:helping|working|getting (?:any )?better|going anywhere)|doesn'?t (?:help|work)|"
     r"didn'?t (?:help|work)|isn'?t (?:helping|working)|no point|what'?s the point|boring|"
@@ -66,11 +67,11 @@ _AT_WORK = re.compile(
     r"i'?m not (?:doing|going to do|a child|stupid|senile|crazy|mad|broken|lazy)|"
     r"(?:these|the|your) (?:sessions|worksheets?|sheets?|exercises?|forms?|questionnaires?|"
     r"scales?|diary|diaries|records?) (?:are|is|feel|felt|seem)\b.{0,30}\b(?:pointless|useless|"
-    r"stupid|too|much|boring|silly|a waste|like))\b", _I)
-_MINIMAL = re.compile(
+    r"stupid|too|much|boring|silly|a waste|like))\b")
+_MINIMAL = folded(
     r"^\W*(?:(?:yeah|yes|yep|no|nope|nah|fine|okay|ok|sure|maybe|mm+|hm+|mhm|uh-huh|whatever|"
     r"i (?:don'?t|do not) know|dunno|i guess|not really|nothing|nothing much|i suppose|if you "
-    r"say so|right|exactly|it is|it'?s fine|not sure|same|same as always)\W*)+$", _I)
+    r"say so|right|exactly|it is|it'?s fine|not sure|same|same as always)\W*)+$")
 # A silence this long inside a client turn counts as a pause of note (the paralinguistic
 # sign with the best support; Dolev-Amit et al., 2020). In-house threshold.
 LONG_SILENCE_S = 5.0
