@@ -30,11 +30,12 @@ def main() -> None:
     ap.add_argument("--json", action="store_true", help="print JSON instead of tables")
     ap.add_argument("--splits", nargs="+", default=["dev", "test"])
     args = ap.parse_args()
-    strategies = load_cases(ROOT / "strategies.jsonl")
-    episodes = load_episode_cases(ROOT / "episodes.jsonl")
+    # every writer's file: strategies.jsonl, strategies_e.jsonl, ...
+    strategies = [c for p in sorted(ROOT.glob("strategies*.jsonl")) for c in load_cases(p)]
+    episodes = [c for p in sorted(ROOT.glob("episodes*.jsonl")) for c in load_episode_cases(p)]
     for split in args.splits:
-        s = evaluate_strategies(strategies, split=split, source="strategies.jsonl")
-        e = evaluate_episodes(episodes, split=split, source="episodes.jsonl")
+        s = evaluate_strategies(strategies, split=split, source="strategies*.jsonl")
+        e = evaluate_episodes(episodes, split=split, source="episodes*.jsonl")
         if args.json:
             print(json.dumps({"split": split, "strategies": json.loads(s.to_json()),
                               "episodes": json.loads(e.to_json())}))

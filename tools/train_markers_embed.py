@@ -6,8 +6,8 @@ Needs the embeddings extra (``pip install 'mendline[embeddings]'``) and scikit-l
 
 Features per client turn (:func:`mendline.analysis.markers_embed.design_matrix`): the
 ``markers.lr.v1`` feature vector (phrase cues, counter-cues, context), the client turn's
-all-MiniLM-L6-v2 vector, and the cosine between the client turn and the therapist turn
-before it. Every column is standardised on TRAIN and the sentence-vector block is then
+all-MiniLM-L6-v2 vector, and whether a therapist turn comes before it. Every column is
+standardised on TRAIN and the sentence-vector block is then
 scaled by ``EMB_SCALE`` (so 384 small columns neither drown nor get drowned by the 100
 hand-made ones); the scaling is folded back into the stored weights, so the package applies
 them to raw features.
@@ -56,6 +56,10 @@ EMB_SCALE = 0.5
 _GRID_C = (0.03, 0.1, 0.3, 1.0)
 _GRID_SCALE = (0.25, 0.5, 1.0)
 _THRESHOLDS = np.arange(0.30, 0.71, 0.05)
+# --by-author: out-of-fold scores leave one corpus writer out at a time (cases without an
+# "author" are writer A's) instead of one group of dialogues, so calibration, thresholds
+# and --search see phrasing from a writer the model has not read.
+BY_AUTHOR = False
 
 
 def _matrix(cases, encoder):
@@ -67,9 +71,8 @@ def _matrix(cases, encoder):
             continue  # empty target turn: nothing to learn from
         rows.append(row)
         ys.append([mid in case.labels for mid in TRANSCRIPT_MARKERS])
-        groups.append(case.dialogue)
-    client, cos = encode_rows(rows, encoder)
-    x = design_matrix(rows, client, cos).astype(np.float64)
+        groups.append(case.dialogue if not BY_AUTHOR else case.author or "A")
+    x = design_matrix(rows, encode_rows(rows, encoder)).astype(np.float64)
     buckets = np.array([[cue_bucket(r.hits.get(mid)) or "" for mid in TRANSCRIPT_MARKERS]
                         for r in rows], dtype=object)
     return x, np.array(ys, dtype=bool), groups, buckets
@@ -92,7 +95,7 @@ def _fit(x, y, c):
 
 def _oof_logits(x, y, groups, c):
     z = np.zeros(len(y))
-    for tr, te in GroupKFold(n_splits=5).split(x, y, groups):
+    for tr, te in GroupKFold(n_splits=min(5, len(set(groups)))).split(x, y, groups):
         if y[tr].any():
             m = _fit(x[tr], y[tr], c)
             z[te] = m.decision_function(x[te])
@@ -152,8 +155,12 @@ def _search(xtr, ytr, gtr, btr, xdv, ydv, bdv):
 def main(argv: list[str]) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--search", action="store_true", help="choose C and EMB_SCALE on held-out")
+    ap.add_argument("--by-author", action="store_true",
+                    help="out-of-fold folds leave one corpus writer out (see BY_AUTHOR)")
     ap.add_argument("files", nargs="*")
     args = ap.parse_args(argv)
+    global BY_AUTHOR
+    BY_AUTHOR = args.by_author
     files = args.files or sorted(glob.glob(str(ROOT / "corpora" / "markers" / "*.jsonl")))
     cases = [c for f in files for c in load_cases(f)]
     train = [c for c in cases if split_of(c.dialogue) == "train"]

@@ -1,6 +1,6 @@
 """Train Mendline's per-strategy logistic models and write ``data/models/repairs_v1.json``.
 
-    python tools/train_repairs.py [corpora/repairs/strategies.jsonl]
+    python tools/train_repairs.py [corpora/repairs/strategies*.jsonl]
 
 The therapist turns of ``corpora/repairs/episodes.jsonl`` (their coded repairs as labels,
 uncoded turns as negatives) join the strategy cases.
@@ -56,8 +56,9 @@ from mendline.vocabulary import METACOMMUNICATION, STRATEGIES
 ROOT = Path(__file__).resolve().parents[1]
 MARKER_FILES = sorted((ROOT / "corpora" / "markers").glob("*.jsonl"))
 OUT = ROOT / "src" / "mendline" / MODEL_RESOURCE
-# Therapist turns of the coded episodes (train/dev dialogues only) add strategy examples.
-EPISODES = ROOT / "corpora" / "repairs" / "episodes.jsonl"
+# Therapist turns of the coded episodes (train/dev dialogues only) add strategy examples:
+# every writer's file, episodes.jsonl and episodes_*.jsonl.
+EPISODE_FILES = sorted((ROOT / "corpora" / "repairs").glob("episodes*.jsonl"))
 # Regularisation strength, chosen on out-of-fold F1 among 0.1/0.3/1/3 (see the issue note).
 C = 0.3
 MIN_COUNT = 2
@@ -148,8 +149,8 @@ def _gated(sid, p, th, ctxs, xs, strict):
 
 def main(paths: list[str]) -> None:
     cases = [c for p in paths for c in load_cases(p)]
-    if EPISODES.is_file():
-        cases += _episode_turns(EPISODES)
+    for path in EPISODE_FILES:
+        cases += _episode_turns(path)
     cases += _ordinary_turns(MARKER_FILES)
     pool = [c for c in cases if split_of(c.dialogue) in ("train", "dev")]
     xs, ys, groups, ctxs, kinds = _rows(pool)
@@ -213,4 +214,5 @@ def main(paths: list[str]) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:] or [str(ROOT / "corpora" / "repairs" / "strategies.jsonl")])
+    main(sys.argv[1:] or [str(p) for p in
+                          sorted((ROOT / "corpora" / "repairs").glob("strategies*.jsonl"))])

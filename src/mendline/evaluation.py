@@ -54,6 +54,7 @@ class Case:
     labels: tuple[str, ...]
     hard_negative: str | None = None
     line: int = 0
+    author: str = ""  # who wrote or coded the case; lets a check leave one writer out
 
     @property
     def target_role(self) -> str:
@@ -89,9 +90,11 @@ def _parse_case(obj: object, path: str, line: int) -> Case:
         raise _bad(path, line, "field 'id' must be a string")
     dialogue = obj.get("dialogue")
     hn = obj.get("hard_negative")
+    author = obj.get("author")
     return Case(id=str(cid), dialogue=str(dialogue) if dialogue is not None else str(cid),
                 turns=tuple(turns), target=target, labels=tuple(labels),
-                hard_negative=hn if isinstance(hn, str) else None, line=line)
+                hard_negative=hn if isinstance(hn, str) else None, line=line,
+                author=str(author) if isinstance(author, str | int) else "")
 
 
 def load_cases(path: str | Path) -> list[Case]:

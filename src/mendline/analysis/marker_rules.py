@@ -345,7 +345,10 @@ def vetoes(u: Utterance, f: ClientFeatures) -> set[str]:
     if lex["withdrawal.content_affect_split:funny"].search(f.spoken) and not (
             painful.search(f.spoken) or painful.search(f.prev_text)):
         out.add("withdrawal.content_affect_split")  # laughing at something funny
-    if f.you_addressed == 0:
+    if f.you_addressed == 0 and (f.third_person or f.reported):
+        # about someone else ("my boss never listens", "she said...") with no word to the
+        # therapist: content, not a complaint about this therapist (clinical.md). A turn
+        # with neither ("please don't say that, it's cringe") is left to the model.
         out.add("confrontation.complaint_about_therapist")
     if not (f.negative_stance or f.act.offers_intervention):
         out.add("confrontation.rejects_intervention")

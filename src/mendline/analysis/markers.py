@@ -53,6 +53,7 @@ __all__ = [
     "FEATURE_NAMES",
     "MODEL_RESOURCE",
     "detect_markers",
+    "soften",
 ]
 
 # Where tools/train_markers.py writes the learned weights, relative to the package.
@@ -173,6 +174,16 @@ def _terse_client(f: ClientFeatures, mid: str) -> bool:
     return mid == "withdrawal.minimal_response" and f.baseline_words < _TERSE_BASELINE_WORDS
 
 
+def soften(confidence: float, f: ClientFeatures, mid: str) -> float:
+    """The confidence to report once the decision to flag is made.
+
+    For a client whose own baseline is a word or two, a minimal response is still flagged
+    (a whole session of "Fine." to open questions is worth a look) but with less
+    confidence, since brevity may be their way of speaking; the reason says so.
+    """
+    return confidence * _TERSE_FACTOR if _terse_client(f, mid) else confidence
+
+
 def _make(u: Utterance, mid: str, conf: float, span: tuple[int, int], why: str,
           f: ClientFeatures, detector: str) -> Marker:
     if mid == "withdrawal.minimal_response" and f.baseline_words != DEFAULT_OPEN_REPLY_WORDS:
@@ -208,10 +219,9 @@ def _run_rules(t: Transcript) -> list[Marker]:
     for u, f, _ in _client_turns(t):
         for mid, hit in rule_hits(u, f).items():
             conf = hit.score * (0.5 if hit.counter else 1.0)
-            if _terse_client(f, mid):
-                conf *= _TERSE_FACTOR
             if conf >= _RULE_THRESHOLD:
-                out.append(_make(u, mid, conf, hit.span, hit.why, f, _RULES_NAME))
+                out.append(_make(u, mid, soften(conf, f, mid), hit.span, hit.why, f,
+                                 _RULES_NAME))
     return out
 
 
@@ -276,10 +286,8 @@ def _run_model(t: Transcript, *, model_only: bool = False,
                 continue
             p = model[mid].prob(x)
             p = max(p, cue_precision(model[mid], hit))
-            if _terse_client(f, mid):
-                p *= _TERSE_FACTOR
             if p >= model[mid].threshold:
-                found.append((mid, p, hit))
+                found.append((mid, soften(p, f, mid), hit))
         for mid, p, hit in found:
             if hit is None and not model_only:
                 continue
