@@ -66,6 +66,22 @@ PARTIAL = [
     ("client", "Yeah. I don't know. Maybe we can talk about it next week."),
 ]
 STILL_SHORT = [("client", "Mm."), ("therapist", "Okay."), ("client", "Yeah.")]
+# Open, feeling talk is full of hedges ("a bit", "kind of"): inside a long reply they are
+# not holding back.
+HEDGED_BUT_OPEN = [
+    ("client", "Honestly it felt a bit like being marked, kind of like school, and I was "
+               "scared to tell you because I thought you'd be disappointed in me."),
+    ("therapist", "I'm glad you said it."),
+    ("client", "Yeah, me too. I'm still a bit shaky, but I think I'd really like to just "
+               "talk today about what happened with my sister."),
+]
+# A fuller reply after the repair, then a plain closing one: nothing pulls back.
+ENGAGED_THEN_PLAIN = [
+    ("client", "Scary, honestly. I nearly didn't come today because of the worksheets, "
+               "and I'm glad I said it out loud to you."),
+    ("therapist", "Thank you."),
+    ("client", "Okay. Where were we."),
+]
 
 W = ["withdrawal.deferential_appeasing", "withdrawal.minimal_response"]
 
@@ -83,6 +99,8 @@ def _case(after: list[tuple[str, str]], repair: bool, extra_markers: dict[int, s
 
 @pytest.mark.parametrize(("after", "repair", "extra", "outcome", "res_range"), [
     (ENGAGED, True, {}, "resolved", (4, 5)),
+    (HEDGED_BUT_OPEN, True, {}, "resolved", (4, 5)),
+    (ENGAGED_THEN_PLAIN, True, {}, "resolved", (4, 4)),
     (PARTIAL, True, {}, "partially_resolved", (3, 3)),
     (APPEASING, True, {7: "withdrawal.deferential_appeasing"}, "unresolved", (2, 2)),
     (STILL_SHORT, True, {7: W[1], 9: W[1]}, "unresolved", (2, 2)),

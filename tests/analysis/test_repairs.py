@@ -68,6 +68,21 @@ HARD_CASES = [
       ("client", "Thank you. It's been a horrible week and I just needed to say it.")],
      "Thank you for telling me. Now that we've talked that through, shall we come back to "
      "what happened on Friday?", "redirects_refocuses", True),
+    # the client goes quiet without a word the marker layer reads as a rupture; the
+    # therapist turns to the relationship: metacommunication all the same
+    ([("therapist", "So the plan is to try the breathing exercise when the panic starts, "
+                    "and then write down what happened."),
+      ("client", "Mm-hm."),
+      ("therapist", "And we can look at the notes together next week."),
+      ("client", "Yeah. Right.")],
+     "I'm sensing I might have lost you a bit. Has something about the last few minutes "
+     "not worked for you?", "invites_discussion_of_relationship", True),
+    # ...and the same words of a pattern link, with nothing strained, are interpretation
+    ([("therapist", "How was the visit to your parents?"),
+      ("client", "Good, actually. We cooked together and Dad told old stories all evening.")],
+     "It sounds like that's a bit like what you've described with your partner, where "
+     "you feel closest when you're doing something side by side.", "links_to_patterns",
+     False),
 ]
 
 

@@ -96,15 +96,29 @@ _RELATIONSHIP = folded(
 _AFFECT = folded(
     r"\b(?:feel\w*|felt|sad\w*|angry|anger|mad|upset|hurt\w*|scared|afraid|anxious|worried|"
     r"lonely|alone|ashamed|shame|guilty|embarrass\w*|frustrat\w*|annoyed|relieved|terrif\w*|"
-    r"tired of|exhaust\w*|cry\w*|tears|overwhelm\w*|failing|heard|listened|better|honest\w*)\b")
+    r"tired of|exhaust\w*|cry\w*|tears|overwhelm\w*|failing|heard|listened|better|honest\w*|"
+    r"frighten\w*|scary|glad|grateful|thankful|hopeful|nervous|lonely|jealous|proud|"
+    r"disappointed|let down|stung|stupid|small|awful|horrible)\b")
 _OWN_VIEW = folded(
     r"\b(?:i (?:think|want|need|wish|don'?t want|didn'?t want|would rather|'d rather|"
     r"disagree|don'?t agree)|what i (?:want|need|meant|mean)|to be honest|honestly)\b")
 # Reservations in a reply that otherwise comes back to the work: partly, not fully, resolved.
-_RESERVED = folded(
-    r"\b(?:maybe|perhaps|i suppose|not sure|still|depends|we'?ll see|i guess|leave it|"
-    r"move on|for now|another time|next week|not today|if you (?:say|want|like)|i'?ll try|"
-    r"not promising|kind of|sort of|a bit|a little)\b")
+# Deferring or conceding words hold the strain open at any length ("maybe next week");
+# hedges ("kind of", "a bit", "I guess") are ordinary in open, feeling talk, so they count
+# only in a short reply (a hedge inside a long, personal answer is not holding back).
+_DEFERRING = folded(
+    r"\b(?:depends|we'?ll see|leave it|move on|for now|another time|next week|not today|"
+    r"if you (?:say|want|like)|i'?ll try|not promising|i suppose)\b")
+_HEDGED = folded(
+    r"\b(?:maybe|perhaps|not sure|still|i guess|kind of|sort of|a bit|a little)\b")
+# Words at or above which a hedged reply is long enough to be open talk, not holding back.
+_HEDGE_OK_WORDS = 20
+
+
+def _reserved(u: Utterance) -> bool:
+    text = u.spoken_text
+    return bool(_DEFERRING.search(text)) or (
+        u.words < _HEDGE_OK_WORDS and bool(_HEDGED.search(text)))
 _LAST_TIME = folded(
     r"\b(?:last (?:week|time|session)|the other week|(?:at )?the end (?:of )?last|"
     r"since (?:we )?(?:last )?(?:spoke|met|talked)|after last (?:time|week|session)|"
@@ -270,7 +284,7 @@ def _judge(
               f"personal repl{'y' if engaged == 1 else 'ies'} and {against} guarded or "
               f"appeasing one{'' if against == 1 else 's'}")
     last, last_u = kinds[-1], replies[-1]
-    reserved = bool(_RESERVED.search(last_u.spoken_text))
+    reserved = _reserved(last_u)
     if tail and last != "re-engaged" and ("strain" in tail or "appeasing" in tail) and (
             tail.count("re-engaged") <= len(tail) // 2):
         why = counts + "; after the last attempt the client stayed guarded or appeasing"
@@ -287,6 +301,11 @@ def _judge(
         if last == "appeasing":
             why += " (agreeing that it is fine is not the same as the strain easing)"
         return Outcome.UNRESOLVED.value, 2, why, engaged > 0
+    if last == "neutral" and engaged and not against and not reserved:
+        # a fuller, personal reply after the repair and nothing guarded since: the closing
+        # reply ("Okay. That helps.") need not repeat it
+        return (Outcome.RESOLVED.value, 4,
+                counts + ", and nothing guarded or appeasing followed", True)
     if engaged == 0 and last_u.words <= 2 and len(replies) == 1:
         return Outcome.UNRESOLVED.value, 2, counts + "; only a brief acknowledgement followed", \
             False
