@@ -61,6 +61,8 @@ def test_therapist_act(text: str, kind: Act) -> None:
         ("So that was on Thursday, right?", False, True),
         ("Just okay?", False, False),
         ("I'm curious what that was like.", True, False),
+        ("Take your time.", True, False),  # a prompt to go on asks for more
+        ("Okay, the form is on the table.", False, False),
     ],
 )
 def test_invitation_and_factual(text: str, invites: bool, factual: bool) -> None:
@@ -145,3 +147,37 @@ def test_baseline_is_this_clients_earlier_open_replies_only() -> None:
     f = client_features(t.utterances[-1], previous_therapist(t, len(turns) - 1), base[-1])
     assert f.baseline_ratio < 0.1
     assert DEFAULT_OPEN_REPLY_WORDS > 0
+
+
+@pytest.mark.parametrize(
+    ("text", "offers"),
+    [
+        # readings and suggestions a client can turn down, in everyday wording
+        ("There's a lot of anger underneath the sadness, I think.", True),
+        ("Might it help to get some respite care?", True),
+        ("You seem to believe that everyone notices when you blush.", True),
+        ("Before we finish I'd like us to agree on something for the week.", True),
+        ("Tell me if this fits. It sounds like an old hurt gets touched.", True),
+        ("Our time is nearly up.", False),
+    ],
+)
+def test_therapist_offers_something_to_take_up(text: str, offers: bool) -> None:
+    assert classify_therapist_turn(text).offers_intervention is offers
+
+
+@pytest.mark.parametrize(
+    ("client", "stance"),
+    [
+        ("It's not \"interesting\", I had the date wrong.", True),  # their word handed back
+        ("I don't 'believe' it. They do.", True),
+        ("yeah that's not gonna happen, he's never home", True),
+        ("Can we not read into every single thing I do?", True),
+        ("I'm not putting him in a home.", True),
+        ("I don't know, I'm not sure yet.", False),
+        ("We went to the coast and it was lovely.", False),
+    ],
+)
+def test_client_disagreement_in_everyday_words(client: str, stance: bool) -> None:
+    t = _t(("therapist", "It's interesting that you forgot the session."), ("client", client))
+    f = client_features(t.utterances[1], t.utterances[0])
+    assert f.negative_stance is stance

@@ -10,6 +10,8 @@ import time
 
 import pytest
 
+from mendline.analysis.acts import client_features
+from mendline.analysis.marker_rules import vetoes
 from mendline.analysis.markers import DEFAULT_DETECTOR, DETECTORS, detect_markers
 from mendline.transcript import Role, RoleSource, Speaker, Transcript, Utterance
 from mendline.vocabulary import TRANSCRIPT_MARKERS
@@ -226,3 +228,25 @@ def test_four_hour_session_runs_in_reasonable_time() -> None:
     found = detect_markers(t)
     assert time.perf_counter() - start < 5.0
     assert found
+
+
+@pytest.mark.parametrize(
+    ("therapist", "client", "vetoed"),
+    [
+        # no "you", but plainly to the therapist: an imperative, the room, going over it again
+        ("So you felt relieved when it ended.", "No. Don't put words in my mouth.", False),
+        ("It sounded like I was scolding you.",
+         "A bit. I'm already doing the scolding in my own head, I don't need it here too.",
+         False),
+        ("How's Ben getting on at school?", "Ben's my nephew. We've been over this.", False),
+        # about someone else, told as content: never a complaint about this therapist
+        ("What happened at work?", "My boss said I never listen. He's always like that.", True),
+        ("And then?", "She told me 'don't put words in my mouth' and walked off.", True),
+    ],
+)
+def test_complaint_about_therapist_veto_reads_who_is_addressed(
+        therapist: str, client: str, vetoed: bool) -> None:
+    t = _t(("therapist", therapist), ("client", client))
+    u = t.utterances[1]
+    f = client_features(u, t.utterances[0])
+    assert ("confrontation.complaint_about_therapist" in vetoes(u, f)) is vetoed

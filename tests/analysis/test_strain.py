@@ -21,6 +21,11 @@ def _t(*turns: tuple[str, str]) -> Transcript:
     ("You're not listening to me.", True),
     ("That's not what I said.", True),
     ("These worksheets are pointless.", True),
+    # the work or the arrangement does not fit, said without naming the therapist
+    ("Coming here three days after a night shift is impossible.", True),
+    ("i can't do these tiny boxes, my eyes aren't good enough", True),
+    ("I hate repeating it.", True),
+    ("Can we not read into every single thing I do?", True),
     # complaints about other people are content, not a strain with the therapist
     ("My boss never listens to anyone in the team.", False),
     ("We went to the coast on Saturday and it rained the whole time.", False),

@@ -38,6 +38,7 @@ __all__ = [
     "addressed_you",
     "content_words",
     "client_features",
+    "objects",
     "previous_therapist",
     "open_reply_baselines",
     "DEFAULT_OPEN_REPLY_WORDS",
@@ -86,16 +87,22 @@ _SUGGESTION = folded(
     r"\b(?:what if you|how about|i(?:'d| would) (?:like|suggest|invite|encourage) you|"
     r"i suggest|let's|let us|could you try|would you (?:be willing|try|consider)|try (?:to|and)|"
     r"homework|worksheet|exercise|practi[cs]e|this week|before next|thought record|journal|"
-    r"log|diary|breathing|role[- ]?play|experiment|plan (?:is|for)|you (?:could|might) try)\b",
+    r"log|diary|breathing|role[- ]?play|experiment|plan (?:is|for)|you (?:could|might) try|"
+    r"(?:might|would|could) it help|would you want to|i'?d like us to|we could|"
+    r"what about (?:trying|if)|have you (?:thought about|considered))\b",
 )
 _INTERPRETATION = folded(
     r"\b(?:i wonder (?:if|whether)|i'm wondering (?:if|whether)|perhaps|maybe (?:part of|this|that"
     r"|it|you)|part of you|reminds me of|pattern|the way you|as if|almost like|could it be|"
-    r"seems (?:like|as though|to me)|is it possible|i notice|i'm noticing|there's a sense)\b",
+    r"seems (?:like|as though|to me)|is it possible|i notice|i'm noticing|there's a sense|"
+    r"you seem (?:to|like)|it'?s interesting (?:that|how)|underneath|deep down|"
+    r"mind[- ]reading|catastrophi\w+|all[- ]or[- ]nothing|a (?:thinking|thought) (?:error|trap)|"
+    r"i (?:think|guess|suspect) (?:you|that'?s|it'?s|there'?s|part)|, i think[.?]?$)",
 )
 _REFLECTION = folded(
-    r"^\s*(?:(?:so|and|okay|ok|mm|yeah)[,\s]+)*(?:it sounds like|sounds like|so you|you(?:'re| are)"
-    r" (?:feeling|saying|telling|describing)|you feel|you felt|what i(?:'m| am) hearing|i hear|"
+    r"(?:^|[.!?…]\s+)\s*(?:(?:so|and|okay|ok|mm|yeah)[,\s]+)*"
+    r"(?:it sounds like|sounds like|so you|you(?:'re| are) (?:feeling|saying|telling|"
+    r"describing)|you feel|you felt|what i(?:'m| am) hearing|i hear|"
     r"it seems|you've been|it's like|that sounds|you're)\b",
 )
 _EXPLANATION = folded(
@@ -109,7 +116,8 @@ _INVITE_NO_QMARK = folded(
     r"(?:tell me|say (?:a (?:bit|little) )?more|"
     r"talk (?:to me )?about|describe|walk me through|help me understand|i'?m curious|"
     r"i wonder (?:what|how|whether you|about)|i'?m wondering (?:what|how|about)|"
-    r"i'?d (?:really )?(?:like|love) to (?:hear|know|understand)|i'?m interested in)\b",
+    r"i'?d (?:really )?(?:like|love) to (?:hear|know|understand)|i'?m interested in|"
+    r"take your time|(?:please )?go on|keep going|i'?m (?:still )?listening|no rush)\b",
 )
 # A wh-word opening any clause of the question: "Partner B, what do you make of that?"
 _WH_CLAUSE = folded(r"(?:^|[,;:—–-]\s*|\b(?:and|so|but)\s+)(?:what|how|why|in what way)\b"
@@ -321,7 +329,23 @@ _DISAGREE = folded(
     r"i'?m not (?:twelve|five|a kid|a child)|"
     r"(?:is|are|that'?s) for (?:little )?kids|busywork|hate (?:this|that|these|doing)|"
     r"every (?:hour|day|single)\?|why (?:are|do) we (?:always |even )?(?:doing|have to|do)|"
-    r"(?:makes?|made) me (?:not want|more anxious|feel worse|feel stupid))")
+    r"(?:makes?|made) me (?:not want|more anxious|feel worse|feel stupid)|"
+    # the therapist's own word handed back inside a negation: "it's not 'interesting'"
+    r"\b(?:not|don'?t|isn'?t|wasn'?t)\s+[\"“‘']\w|"
+    r"(?:not|never) (?:gonna|going to) happen|don'?t tell me|please don'?t|can we not|"
+    r"stop (?:doing|saying|asking|telling)|i'?d rather you didn'?t|\bleave it\b|"
+    r"(?:not|isn'?t|wasn'?t) (?:very |really |that )?helpful|that doesn'?t help|"
+    r"i'?m not (?:putting|having|taking|buying|swallowing)|"
+    r"(?:it'?s|that'?s) not (?:a |an )?(?:thinking|thought|cognitive) (?:error|distortion|trap))")
+
+
+def objects(text: str) -> bool:
+    """Disagrees, refuses or judges something negatively, in everyday words.
+
+    The same test as :attr:`ClientFeatures.negative_stance`, for layers that have only the
+    text (the strain cues the repair detector uses).
+    """
+    return bool(_DISAGREE.search(text) or _NEG_EVAL.search(text))
 
 
 # Word categories in the spirit of LIWC-style function-word counts (in-house lists): how

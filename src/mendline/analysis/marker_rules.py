@@ -136,8 +136,10 @@ def invitation(f: ClientFeatures) -> float:
         return 0.0  # "When was that?" "Tuesday." is a full answer
     if a.closed:
         return 0.3  # "Did that upset you?" invites a little
-    if a.interpretation and not a.explanation:
-        return 0.35  # an offered reading, even without a question mark, awaits a reply
+    if (a.interpretation or a.reflection) and not a.explanation:
+        # an offered reading or a reflection of the client's experience, even without a
+        # question mark, awaits a reply (explaining does not: "mm" there is a backchannel)
+        return 0.35
     return 0.0  # explaining, reflecting without a question, or nothing before: backchannel
 
 
@@ -330,6 +332,16 @@ _RULES: dict[str, Callable[[Utterance, ClientFeatures], Hit | None]] = {
 assert set(_RULES) == set(TRANSCRIPT_MARKERS)
 
 
+# Words that turn a "you"-less remark towards the therapist or the sessions: an imperative
+# ("Don't put words in my mouth"), the room ("I don't need it here too"), the role ("such a
+# therapist thing to say"), or going over the same ground ("We've been over this").
+_TO_THERAPIST = folded(
+    r"^\W*(?:(?:oh|ok|okay|look|please|honestly|no|just)[,.!\s]+)*(?:don'?t|do not|stop|quit)\b|"
+    r"\b(?:in here|here too|in this room|therapist|these sessions|this session|"
+    r"we'?ve (?:been over|done|talked about|covered) (?:this|that)|said (?:that|this) "
+    r"(?:already|before|three times|twice))\b")
+
+
 def vetoes(u: Utterance, f: ClientFeatures) -> set[str]:
     """Markers a 3RS boundary rule says this turn is not, whatever else suggests them.
 
@@ -345,7 +357,8 @@ def vetoes(u: Utterance, f: ClientFeatures) -> set[str]:
     if lex["withdrawal.content_affect_split:funny"].search(f.spoken) and not (
             painful.search(f.spoken) or painful.search(f.prev_text)):
         out.add("withdrawal.content_affect_split")  # laughing at something funny
-    if f.you_addressed == 0 and (f.third_person or f.reported):
+    if f.you_addressed == 0 and not _TO_THERAPIST.search(f.spoken) and (
+            f.third_person or f.reported):
         # about someone else ("my boss never listens", "she said...") with no word to the
         # therapist: content, not a complaint about this therapist (clinical.md). A turn
         # with neither ("please don't say that, it's cringe") is left to the model.

@@ -25,6 +25,7 @@ import statistics
 from dataclasses import dataclass
 from functools import lru_cache
 
+from mendline.analysis.acts import objects
 from mendline.analysis.lexicon import folded
 from mendline.transcript import AnnotationKind, Role, Transcript, Utterance
 
@@ -68,6 +69,12 @@ _AT_WORK = folded(
     r"(?:these|the|your) (?:sessions|worksheets?|sheets?|exercises?|forms?|questionnaires?|"
     r"scales?|diary|diaries|records?) (?:are|is|feel|felt|seem)\b.{0,30}\b(?:pointless|useless|"
     r"stupid|too|much|boring|silly|a waste|like))\b")
+# The client says the work or the arrangement does not fit them ("coming here after a shift
+# is impossible", "I can't do these tiny boxes", "I hate repeating it").
+_HARD_FOR_ME = folded(
+    r"\b(?:i (?:hate|can'?t stand|really don'?t like)|is (?:impossible|too (?:hard|much|early|"
+    r"late|far|expensive))|i can'?t (?:do|manage|cope with|afford|make) (?:this|that|these|it|"
+    r"the)|doesn'?t (?:work|suit) (?:for )?me|(?:not|isn'?t) what it (?:sounded|felt) like)\b")
 _MINIMAL = folded(
     r"^\W*(?:(?:yeah|yes|yep|no|nope|nah|fine|okay|ok|sure|maybe|mm+|hm+|mhm|uh-huh|whatever|"
     r"i (?:don'?t|do not) know|dunno|i guess|not really|nothing|nothing much|i suppose|if you "
@@ -103,7 +110,8 @@ NO_STRAIN = StrainCues()
 @lru_cache(maxsize=4096)
 def complaint_like(text: str) -> bool:
     """True when a client turn objects to the therapist or the work (a recall-minded cue)."""
-    return bool(_AT_THERAPIST.search(text) or _AT_WORK.search(text))
+    return bool(_AT_THERAPIST.search(text) or _AT_WORK.search(text) or _HARD_FOR_ME.search(text)
+                or objects(text))
 
 
 @lru_cache(maxsize=4096)
