@@ -43,6 +43,7 @@ from mendline.analysis.markers_embed import (
     MODEL_RESOURCE,
     design_matrix,
     encode_rows,
+    signed_families,
     turn_rows,
 )
 from mendline.evaluation import case_transcript, evaluate, load_cases, split_of
@@ -73,6 +74,7 @@ def _matrix(cases, encoder):
         ys.append([mid in case.labels for mid in TRANSCRIPT_MARKERS])
         groups.append(case.dialogue if not BY_AUTHOR else case.author or "A")
     x = design_matrix(rows, encode_rows(rows, encoder)).astype(np.float64)
+    _SIGNED.extend(signed_families(r) for r in rows)
     buckets = np.array([[cue_bucket(r.hits.get(mid)) or "" for mid in TRANSCRIPT_MARKERS]
                         for r in rows], dtype=object)
     return x, np.array(ys, dtype=bool), groups, buckets
@@ -127,7 +129,41 @@ def _train_id(k, xs_tr, ytr, gtr, btr, xs_dv, ydv, bdv, c):
     scores = [_f1(y, p >= th) for th in _THRESHOLDS]
     threshold = float(_THRESHOLDS[int(np.argmax(scores))])
     dev_f1 = _f1(ydv[:, k], p[len(ytr):] >= threshold)
+    _POOLED[k] = (p, threshold)
     return lr, (a, b, threshold, floors), max(scores), dev_f1
+
+
+# The families with a concrete sign per row, TRAIN rows then DEV rows (as _matrix met them).
+_SIGNED: list[set[str]] = []
+# Held-out probabilities per id from the last _train_id call, for the family thresholds.
+_POOLED: dict[int, tuple[np.ndarray, float]] = {}
+_FAMILY_GRID = np.arange(0.2, 0.951, 0.025)
+# A family threshold is kept only when it beats the ids alone by this much held-out F1.
+_FAMILY_MIN_GAIN = 0.01
+
+
+def _family_thresholds(y_pool: np.ndarray) -> dict[str, float | None]:
+    """Per family, the noisy-OR threshold that best adds to the ids' own decisions.
+
+    Ids of one family compete for the same turns (a complaint about the therapist or a
+    rejected intervention?), so each id alone can stay under its threshold on a turn that
+    plainly carries the family. The chance that at least one id is present,
+    1 - prod(1 - p_id), catches those turns; the detector then reports the likeliest id.
+    """
+    out: dict[str, float | None] = {}
+    for fam in ("withdrawal", "confrontation"):
+        cols = [k for k, m in enumerate(TRANSCRIPT_MARKERS) if m.startswith(fam)]
+        gold = y_pool[:, cols].any(axis=1)
+        probs = np.column_stack([_POOLED[k][0] for k in cols])
+        ids = np.column_stack([_POOLED[k][0] >= _POOLED[k][1] for k in cols]).any(axis=1)
+        noisy = 1 - np.prod(1 - probs, axis=1)
+        noisy[[fam not in signed for signed in _SIGNED]] = 0.0  # as markers_embed does
+        base = _f1(gold, ids)
+        best = max((_f1(gold, ids | (noisy >= th)), float(th)) for th in _FAMILY_GRID)
+        out[fam] = round(best[1], 3) if best[0] >= base + _FAMILY_MIN_GAIN else None
+        print(f"family {fam}: held-out F1 {base:.3f} from the ids alone, {best[0]:.3f} with "
+              f"noisy-OR >= {best[1]:.3f} -> {'kept' if out[fam] else 'not kept'}")
+    return out
 
 
 def _search(xtr, ytr, gtr, btr, xdv, ydv, bdv):
@@ -191,6 +227,7 @@ def main(argv: list[str]) -> None:
         }
         print(f"{mid:44} train+ {ytr[:, k].sum():4d} dev+ {ydv[:, k].sum():3d} "
               f"held-out F1 {f_pool:.2f} dev F1 {f_dev:.2f} at {threshold:.2f}")
+    families = _family_thresholds(np.concatenate([ytr, ydv]))
     digest = hashlib.sha256()
     for f in files:
         digest.update(Path(f).read_bytes())
@@ -205,7 +242,7 @@ def main(argv: list[str]) -> None:
         "corpus_sha256": digest.hexdigest(), "train_cases": len(xtr), "dev_cases": len(xdv),
         "C": c, "emb_scale": scale, "embedding": embeddings.MODEL_ID,
         "base_features": list(FEATURE_NAMES), "extra_features": list(EXTRA_FEATURES),
-        "markers": models,
+        "markers": models, "family_thresholds": families,
     }, separators=(",", ":")) + "\n", encoding="utf-8")
     print(f"wrote {OUT.relative_to(ROOT)} ({OUT.stat().st_size / 1e3:.0f} kB)")
     markers_embed._model.cache_clear()

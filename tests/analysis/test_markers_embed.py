@@ -20,7 +20,7 @@ pytestmark = pytest.mark.skipif(
 from tests.analysis.test_markers import ALL_POSITIVE, HARD_CASES, _t  # noqa: E402
 
 from mendline.analysis.markers import DETECTORS, detect_markers  # noqa: E402
-from mendline.analysis.markers_embed import NAME  # noqa: E402
+from mendline.analysis.markers_embed import NAME, _family_fallback  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -102,3 +102,27 @@ def test_benign_short_replies_are_not_flagged_from_the_vector_alone(
         encoder: embeddings.Encoder, therapist: str, client: str) -> None:
     t = _t(("therapist", therapist), ("client", client))
     assert all("no specific phrase matched" not in m.why for m in detect_markers(t, NAME))
+
+
+@pytest.mark.parametrize(
+    ("probs", "found", "expected"),
+    [
+        # two confrontation ids share the evidence; neither passed alone, together they do
+        ({"confrontation.complaint_about_therapist": 0.2,
+          "confrontation.rejects_intervention": 0.15, "withdrawal.denial": 0.05}, [],
+         ["confrontation.complaint_about_therapist"]),
+        # weak everywhere: nothing
+        ({"confrontation.complaint_about_therapist": 0.05,
+          "confrontation.rejects_intervention": 0.05}, [], []),
+        # the family is already reported: no second id from the fallback
+        ({"confrontation.complaint_about_therapist": 0.2,
+          "confrontation.rejects_intervention": 0.6}, ["confrontation.rejects_intervention"], []),
+        # a vetoed id is absent from probs, so it cannot be the one reported
+        ({"confrontation.rejects_intervention": 0.3}, [], ["confrontation.rejects_intervention"]),
+    ],
+)
+def test_family_fallback_reports_the_likeliest_id(probs, found, expected) -> None:
+    thresholds = {"confrontation": 0.275, "withdrawal": None}
+    assert _family_fallback(probs, found, thresholds, {"confrontation"}) == expected
+    # with no concrete sign of the family in the turn, the vector alone adds nothing
+    assert _family_fallback(probs, found, thresholds, set()) == []

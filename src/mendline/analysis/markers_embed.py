@@ -26,6 +26,7 @@ The detector registers itself in ``markers.DETECTORS`` only when the extra is in
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -64,6 +65,7 @@ __all__ = [
     "encode_rows",
     "design_matrix",
     "benign_short_turn",
+    "signed_families",
     "register",
 ]
 
@@ -186,6 +188,9 @@ class _Model:
     threshold: Any
     strong_floor: Any  # precision of strong, uncountered cue hits on TRAIN: a confidence floor
     medium_floor: Any
+    # per family, the noisy-OR threshold above which the likeliest id is reported even if no
+    # id reached its own threshold (None: off); see tools/train_markers_embed.py
+    family_threshold: dict[str, float | None]
 
 
 @lru_cache(maxsize=1)
@@ -211,7 +216,8 @@ def _model() -> _Model:
 
     return _Model(np.array([m["weights"] for m in ms], dtype=np.float32).T, col("bias"),
                   col("platt_a"), col("platt_b"), col("threshold"),
-                  col("strong_rule_precision"), col("medium_rule_precision"))
+                  col("strong_rule_precision"), col("medium_rule_precision"),
+                  dict(raw.get("family_thresholds") or {}))
 
 
 def _why(mid: str, hit: Hit | None, r: TurnRow) -> str:
@@ -237,6 +243,7 @@ def _run(t: Transcript) -> list[Marker]:
     p = 1.0 / (1.0 + np.exp(-np.clip(model.platt_a * z + model.platt_b, -30.0, 30.0)))
     out = []
     for k, r in enumerate(rows):
+        probs: dict[str, float] = {}  # ids the boundary rules leave open, with their prob
         for j, mid in enumerate(TRANSCRIPT_MARKERS):
             hit = r.hits.get(mid)
             if mid in r.vetoed and (hit is None or hit.counter):
@@ -244,14 +251,52 @@ def _run(t: Transcript) -> list[Marker]:
             bucket = mk.cue_bucket(hit)
             floor = (model.strong_floor[j] if bucket == "strong" else
                      model.medium_floor[j] if bucket == "medium" else 0.0)
-            prob = max(float(p[k, j]), float(floor))
-            if prob < model.threshold[j]:
-                continue
-            prob = mk.soften(prob, r.features, mid)
+            probs[mid] = max(float(p[k, j]), float(floor))
+        found = [mid for j, mid in enumerate(TRANSCRIPT_MARKERS)
+                 if mid in probs and probs[mid] >= model.threshold[j]]
+        extra = _family_fallback(probs, found, model.family_threshold, signed_families(r))
+        for mid in found + extra:
+            hit = r.hits.get(mid)
             span = hit.span if hit is not None else whole_span(r.utterance)
-            out.append(mk._make(r.utterance, mid, prob, span,
-                             _why(mid, hit, r), r.features, NAME))
+            why = _why_family(mid) if mid in extra and hit is None else _why(mid, hit, r)
+            out.append(mk._make(r.utterance, mid, mk.soften(probs[mid], r.features, mid), span,
+                                why, r.features, NAME))
     return out
+
+
+def signed_families(r: TurnRow) -> set[str]:
+    """Families with a concrete sign in the turn: a phrase cue of that family, or (for
+    confrontation) disagreement or a negative judgement in the client's own words."""
+    out = {mid.split(".")[0] for mid in r.hits}
+    if r.features.negative_stance:
+        out.add("confrontation")
+    return out
+
+
+def _family_fallback(probs: dict[str, float], found: list[str],
+                     thresholds: dict[str, float | None], signed: set[str]) -> list[str]:
+    """The likeliest id of a family no id of which was found, when the family as a whole is.
+
+    Several ids of one family often share the evidence for a turn (a complaint about the
+    therapist, or a rejected intervention?), so none may pass its own threshold; the chance
+    that at least one is present (noisy-OR) can. Only for a family with a concrete sign in
+    the turn (``signed``): a vector alone never adds a marker this way ("What do you want me
+    to talk about?" is a request for direction, not a complaint).
+    """
+    out = []
+    for fam, th in thresholds.items():
+        if th is None or fam not in signed or any(m.startswith(fam + ".") for m in found):
+            continue
+        fam_probs = {m: q for m, q in probs.items() if m.startswith(fam + ".")}
+        if fam_probs and 1.0 - math.prod(1.0 - q for q in fam_probs.values()) >= th:
+            out.append(max(fam_probs, key=fam_probs.__getitem__))
+    return out
+
+
+def _why_family(mid: str) -> str:
+    family = "confrontation" if mid.startswith("confrontation.") else "withdrawal"
+    return (f"several smaller signs together read like {family} (3RS), and most like "
+            f"{_RESEMBLES[mid]}; no single phrase stood out")
 
 
 def register(registry: dict[str, Detector]) -> bool:

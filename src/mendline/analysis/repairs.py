@@ -407,8 +407,10 @@ def allowed(sid: str, p: float, threshold: float, ctx: RepairContext, x: dict[st
         if sid == "links_to_patterns":
             return False  # a pattern link with no strain in the room is ordinary interpretation
         # The marker detector misses some ruptures, so a turn that plainly speaks about the
-        # relationship may stand on its own when the model is sure.
-        return p >= max(threshold, strict)
+        # relationship here and now may stand on its own when the model is sure; a question
+        # about goals or the therapy in general ("what would you want from coming here?")
+        # in a calm exchange is not a repair.
+        return p >= max(threshold, strict) and "flag:here_and_now" in x
     return True
 
 
