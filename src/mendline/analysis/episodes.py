@@ -33,14 +33,13 @@ at the open one (see ``SessionContext.open_episodes``).
 from __future__ import annotations
 
 import re
-import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from mendline.analysis.lexicon import folded
 from mendline.analysis.result import Episode, EpisodeRef, Marker, Repair
 from mendline.analysis.segments import significance as _marker_significance
-from mendline.analysis.strain import complaint_like, strain_before, terse
+from mendline.analysis.strain import client_median_words, complaint_like, strain_before, terse
 from mendline.transcript import Role, Transcript, Utterance
 from mendline.vocabulary import Outcome
 
@@ -76,10 +75,6 @@ OUTCOME_CLIENT_TURNS = 6
 # "About last time…" counts as picking up an open episode within the session's first
 # utterances (an opening check-in takes a few exchanges before it).
 PICKUP_UTTERANCES = 30
-# Without earlier replies to compare with, a re-engaged reply has about this many words
-# (the same modest in-house figure the marker detector assumes for open questions).
-_DEFAULT_MEDIAN_WORDS = 12.0
-
 _I = re.IGNORECASE
 _APPEASE = folded(
     r"^\W*(?:(?:no|yeah|honestly|really|okay|ok|um|uh|well)[,.\s]+)*(?:it'?s|that'?s|i'?m) "
@@ -192,10 +187,8 @@ class _Open:
 
 
 def _median_before(t: Transcript, index: int) -> float:
-    words = [u.words for u in t.utterances[:index] if u.role is Role.CLIENT and u.text.strip()]
-    if len(words) < 3:
-        words = [u.words for u in t.utterances if u.role is Role.CLIENT and u.text.strip()]
-    return float(statistics.median(words)) if len(words) >= 3 else _DEFAULT_MEDIAN_WORDS
+    """This client's usual reply length before ``index`` (strain.py's one rule for it)."""
+    return client_median_words(t, index)
 
 
 def _group(t: Transcript, markers: Sequence[Marker]) -> list[_Open]:

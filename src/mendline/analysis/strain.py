@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 import statistics
+from bisect import bisect_left
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -125,18 +126,50 @@ def _silent(u: Utterance) -> bool:
                and (a.duration_s or 0.0) >= LONG_SILENCE_S for a in u.annotations)
 
 
+class _ClientTurns:
+    """The non-empty client turns of one transcript, in order, with their word counts."""
+
+    __slots__ = ("transcript", "indexes", "turns", "words")
+
+    def __init__(self, t: Transcript) -> None:
+        self.transcript = t
+        self.turns = [u for u in t.utterances if u.role is Role.CLIENT and u.text.strip()]
+        self.indexes = [u.index for u in self.turns]
+        self.words = [u.words for u in self.turns]
+
+
+_last: _ClientTurns | None = None
+
+
+def _client_turns(t: Transcript) -> _ClientTurns:
+    """Client turns of ``t``, kept for the transcript last asked about.
+
+    Why: the repair, contribution and episode layers ask about every utterance of a session;
+    scanning the whole transcript each time made a session's analysis quadratic. One slot
+    keyed by identity is enough (one session is analysed at a time per call chain) and stays
+    correct when several threads analyse different sessions: a miss just rebuilds it.
+    """
+    global _last
+    cached = _last
+    if cached is None or cached.transcript is not t:
+        cached = _last = _ClientTurns(t)
+    return cached
+
+
 def client_median_words(t: Transcript, index: int) -> float:
     """The median length of the client's replies before ``index`` (whole session if few)."""
-    words = [u.words for u in t.utterances[:index] if u.role is Role.CLIENT and u.text.strip()]
+    c = _client_turns(t)
+    words = c.words[:bisect_left(c.indexes, index)]
     if len(words) < 3:
-        words = [u.words for u in t.utterances if u.role is Role.CLIENT and u.text.strip()]
+        words = c.words
     return float(statistics.median(words)) if len(words) >= 3 else DEFAULT_MEDIAN_WORDS
 
 
 def strain_before(t: Transcript, index: int, client_turns: int = 2) -> StrainCues:
     """Cues in the last ``client_turns`` client turns before utterance ``index``."""
-    clients = [u for u in t.utterances[:index] if u.role is Role.CLIENT and u.text.strip()]
-    recent = clients[-client_turns:]
+    turns = _client_turns(t)
+    before = bisect_left(turns.indexes, index)
+    recent = turns.turns[max(0, before - client_turns):before]
     if not recent:
         return NO_STRAIN
     median = client_median_words(t, index)
@@ -147,7 +180,7 @@ def strain_before(t: Transcript, index: int, client_turns: int = 2) -> StrainCue
         # a long, thoughtful reply is counter-evidence (clinical.md), whatever its words
         c = complaint_like(text) and u.words <= max(25.0, 1.5 * median)
         s = terse(text) or _silent(u)
-        q = len(clients) >= 4 and u.words <= QUIETER_SHARE * median and u.words <= 4
+        q = before >= 4 and u.words <= QUIETER_SHARE * median and u.words <= 4
         if c or s or q:
             nearest = index - u.index
         complaint, shut, quieter = complaint or c, shut or s, quieter or q
