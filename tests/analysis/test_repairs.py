@@ -77,6 +77,11 @@ HARD_CASES = [
       ("client", "Yeah. Right.")],
      "I'm sensing I might have lost you a bit. Has something about the last few minutes "
      "not worked for you?", "invites_discussion_of_relationship", True),
+    # owning a misstep answers a strain the client's words gave no cue for
+    ([("therapist", "So when you say you avoid the station, what does that mean for you?"),
+      ("client", "It means I take buses.")],
+     "I put that badly. It came out like an accusation, and I'm sorry.",
+     "acknowledges_contribution", True),
     # ...and the same words of a pattern link, with nothing strained, are interpretation
     ([("therapist", "How was the visit to your parents?"),
       ("client", "Good, actually. We cooked together and Dad told old stories all evening.")],

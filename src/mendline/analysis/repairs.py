@@ -406,6 +406,10 @@ def allowed(sid: str, p: float, threshold: float, ctx: RepairContext, x: dict[st
             return True  # inside a repair conversation the ordinary threshold holds
         if sid == "links_to_patterns":
             return False  # a pattern link with no strain in the room is ordinary interpretation
+        if sid == "acknowledges_contribution" and "flag:ownership" in x:
+            # owning a specific misstep ("I put that badly", "that's on me") answers a strain
+            # the therapist saw, even where the client's words carried no cue for it
+            return True
         # The marker detector misses some ruptures, so a turn that plainly speaks about the
         # relationship here and now may stand on its own when the model is sure; a question
         # about goals or the therapy in general ("what would you want from coming here?")
