@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import GroupKFold
+from training import f1, oof_logits
 
 from mendline.analysis.markers import FEATURE_NAMES, MODEL_RESOURCE, cue_bucket, featurize
 from mendline.evaluation import case_transcript, load_cases, split_of
@@ -53,25 +53,6 @@ def _fit(x, y):
     return LogisticRegression(C=C, class_weight="balanced", max_iter=2000).fit(x, y)
 
 
-def _oof_logits(x, y, groups):
-    """Out-of-fold logits on the training split, folds grouped by dialogue."""
-    z = np.zeros(len(y))
-    for tr, te in GroupKFold(n_splits=5).split(x, y, groups):
-        if y[tr].any():
-            m = _fit(x[tr], y[tr])
-            z[te] = x[te] @ m.coef_[0] + m.intercept_[0]
-        else:
-            z[te] = -5.0
-    return z
-
-
-def _f1(y, pred):
-    tp = int((y & pred).sum())
-    fp = int((~y & pred).sum())
-    fn = int((y & ~pred).sum())
-    return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
-
-
 def main(paths: list[str]) -> None:
     files = paths or sorted(glob.glob(str(ROOT / "corpora" / "markers" / "*.jsonl")))
     cases = [c for f in files for c in load_cases(f)]
@@ -83,7 +64,7 @@ def main(paths: list[str]) -> None:
     for k, mid in enumerate(TRANSCRIPT_MARKERS):
         lr = _fit(xtr, ytr[:, k])
         zdv = xdv @ lr.coef_[0] + lr.intercept_[0]
-        z = np.concatenate([_oof_logits(xtr, ytr[:, k], gtr), zdv])
+        z = np.concatenate([oof_logits(_fit, xtr, ytr[:, k], gtr), zdv])
         y = np.concatenate([ytr[:, k], ydv[:, k]])
         platt = LogisticRegression(C=100.0, max_iter=1000).fit(z.reshape(-1, 1), y)
         a, b = float(platt.coef_[0][0]), float(platt.intercept_[0])
@@ -96,10 +77,10 @@ def main(paths: list[str]) -> None:
         floor = np.array([floors.get(bk, 0.0) for bk in buckets])
         p = np.maximum(1 / (1 + np.exp(-(a * z + b))), floor)
         grid = np.arange(0.30, 0.71, 0.05)
-        scores = [_f1(y, p >= th) for th in grid]
+        scores = [f1(y, p >= th) for th in grid]
         threshold = float(grid[int(np.argmax(scores))])
         pdv = p[len(ytr):]
-        dev_f1 = _f1(ydv[:, k], pdv >= threshold)
+        dev_f1 = f1(ydv[:, k], pdv >= threshold)
         models[mid] = {
             **{f"{bk}_rule_precision": round(v, 4) for bk, v in floors.items()},
             "weights": [round(float(w), 6) for w in lr.coef_[0]],

@@ -34,7 +34,7 @@ from pathlib import Path
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import GroupKFold
+from training import f1, oof_logits
 
 from mendline.analysis import embeddings, markers, markers_embed
 from mendline.analysis.markers import FEATURE_NAMES, cue_bucket
@@ -57,13 +57,13 @@ EMB_SCALE = 0.5
 _GRID_C = (0.03, 0.1, 0.3, 1.0)
 _GRID_SCALE = (0.25, 0.5, 1.0)
 _THRESHOLDS = np.arange(0.30, 0.71, 0.05)
-# --by-author: out-of-fold scores leave one corpus writer out at a time (cases without an
-# "author" are writer A's) instead of one group of dialogues, so calibration, thresholds
-# and --search see phrasing from a writer the model has not read.
-BY_AUTHOR = False
+def _matrix(cases, encoder, by_author):
+    """Features, labels, fold groups, cue buckets and signed families, one row per case.
 
-
-def _matrix(cases, encoder):
+    ``by_author``: out-of-fold scores leave one corpus writer out at a time (cases without
+    an "author" are writer A's) instead of one group of dialogues, so calibration,
+    thresholds and --search see phrasing from a writer the model has not read.
+    """
     rows, ys, groups = [], [], []
     for case in cases:
         by_index = {r.utterance.index: r for r in turn_rows(case_transcript(case))}
@@ -72,12 +72,11 @@ def _matrix(cases, encoder):
             continue  # empty target turn: nothing to learn from
         rows.append(row)
         ys.append([mid in case.labels for mid in TRANSCRIPT_MARKERS])
-        groups.append(case.dialogue if not BY_AUTHOR else case.author or "A")
+        groups.append((case.author or "A") if by_author else case.dialogue)
     x = design_matrix(rows, encode_rows(rows, encoder)).astype(np.float64)
-    _SIGNED.extend(signed_families(r) for r in rows)
     buckets = np.array([[cue_bucket(r.hits.get(mid)) or "" for mid in TRANSCRIPT_MARKERS]
                         for r in rows], dtype=object)
-    return x, np.array(ys, dtype=bool), groups, buckets
+    return x, np.array(ys, dtype=bool), groups, buckets, [signed_families(r) for r in rows]
 
 
 def _scaler(x, emb_scale):
@@ -95,29 +94,15 @@ def _fit(x, y, c):
     return LogisticRegression(C=c, class_weight="balanced", max_iter=3000).fit(x, y)
 
 
-def _oof_logits(x, y, groups, c):
-    z = np.zeros(len(y))
-    for tr, te in GroupKFold(n_splits=min(5, len(set(groups)))).split(x, y, groups):
-        if y[tr].any():
-            m = _fit(x[tr], y[tr], c)
-            z[te] = m.decision_function(x[te])
-        else:
-            z[te] = -5.0
-    return z
-
-
-def _f1(y, pred):
-    tp = int((y & pred).sum())
-    fp = int((~y & pred).sum())
-    fn = int((y & ~pred).sum())
-    return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
-
-
 def _train_id(k, xs_tr, ytr, gtr, btr, xs_dv, ydv, bdv, c):
-    """Fit, calibrate and threshold one id; returns (model dict, pooled F1, dev F1)."""
+    """Fit, calibrate and threshold one id.
+
+    Returns the fitted model, (Platt a, b, threshold, cue floors), the pooled held-out F1,
+    the dev F1, and the pooled held-out probabilities (out-of-fold TRAIN, then DEV).
+    """
     lr = _fit(xs_tr, ytr[:, k], c)
     zdv = lr.decision_function(xs_dv)
-    z = np.concatenate([_oof_logits(xs_tr, ytr[:, k], gtr, c), zdv])
+    z = np.concatenate([oof_logits(lambda x, y: _fit(x, y, c), xs_tr, ytr[:, k], gtr), zdv])
     y = np.concatenate([ytr[:, k], ydv[:, k]])
     platt = LogisticRegression(C=100.0, max_iter=1000).fit(z.reshape(-1, 1), y)
     a, b = float(platt.coef_[0][0]), float(platt.intercept_[0])
@@ -126,23 +111,19 @@ def _train_id(k, xs_tr, ytr, gtr, btr, xs_dv, ydv, bdv, c):
     buckets = np.concatenate([btr[:, k], bdv[:, k]])
     floor = np.array([floors.get(bk, 0.0) for bk in buckets])
     p = np.maximum(1 / (1 + np.exp(-(a * z + b))), floor)
-    scores = [_f1(y, p >= th) for th in _THRESHOLDS]
+    scores = [f1(y, p >= th) for th in _THRESHOLDS]
     threshold = float(_THRESHOLDS[int(np.argmax(scores))])
-    dev_f1 = _f1(ydv[:, k], p[len(ytr):] >= threshold)
-    _POOLED[k] = (p, threshold)
-    return lr, (a, b, threshold, floors), max(scores), dev_f1
+    dev_f1 = f1(ydv[:, k], p[len(ytr):] >= threshold)
+    return lr, (a, b, threshold, floors), max(scores), dev_f1, p
 
 
-# The families with a concrete sign per row, TRAIN rows then DEV rows (as _matrix met them).
-_SIGNED: list[set[str]] = []
-# Held-out probabilities per id from the last _train_id call, for the family thresholds.
-_POOLED: dict[int, tuple[np.ndarray, float]] = {}
 _FAMILY_GRID = np.arange(0.2, 0.951, 0.025)
 # A family threshold is kept only when it beats the ids alone by this much held-out F1.
 _FAMILY_MIN_GAIN = 0.01
 
 
-def _family_thresholds(y_pool: np.ndarray) -> dict[str, float | None]:
+def _family_thresholds(y_pool: np.ndarray, pooled: list[np.ndarray], thresholds: list[float],
+                       signed: list[set[str]]) -> dict[str, float | None]:
     """Per family, the noisy-OR threshold that best adds to the ids' own decisions.
 
     Ids of one family compete for the same turns (a complaint about the therapist or a
@@ -154,12 +135,12 @@ def _family_thresholds(y_pool: np.ndarray) -> dict[str, float | None]:
     for fam in ("withdrawal", "confrontation"):
         cols = [k for k, m in enumerate(TRANSCRIPT_MARKERS) if m.startswith(fam)]
         gold = y_pool[:, cols].any(axis=1)
-        probs = np.column_stack([_POOLED[k][0] for k in cols])
-        ids = np.column_stack([_POOLED[k][0] >= _POOLED[k][1] for k in cols]).any(axis=1)
+        probs = np.column_stack([pooled[k] for k in cols])
+        ids = np.column_stack([pooled[k] >= thresholds[k] for k in cols]).any(axis=1)
         noisy = 1 - np.prod(1 - probs, axis=1)
-        noisy[[fam not in signed for signed in _SIGNED]] = 0.0  # as markers_embed does
-        base = _f1(gold, ids)
-        best = max((_f1(gold, ids | (noisy >= th)), float(th)) for th in _FAMILY_GRID)
+        noisy[[fam not in row for row in signed]] = 0.0  # as markers_embed does
+        base = f1(gold, ids)
+        best = max((f1(gold, ids | (noisy >= th)), float(th)) for th in _FAMILY_GRID)
         out[fam] = round(best[1], 3) if best[0] >= base + _FAMILY_MIN_GAIN else None
         print(f"family {fam}: held-out F1 {base:.3f} from the ids alone, {best[0]:.3f} with "
               f"noisy-OR >= {best[1]:.3f} -> {'kept' if out[fam] else 'not kept'}")
@@ -174,7 +155,8 @@ def _search(xtr, ytr, gtr, btr, xdv, ydv, bdv):
         for c in _GRID_C:
             pooled, dev = [], []
             for k in range(len(TRANSCRIPT_MARKERS)):
-                _, _, f_pool, f_dev = _train_id(k, xs_tr, ytr, gtr, btr, xs_dv, ydv, bdv, c)
+                _, _, f_pool, f_dev, _ = _train_id(k, xs_tr, ytr, gtr, btr, xs_dv, ydv, bdv,
+                                                   c)
                 pooled.append(f_pool)
                 dev.append(f_dev)
             score = float(np.mean(pooled))
@@ -192,28 +174,28 @@ def main(argv: list[str]) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--search", action="store_true", help="choose C and EMB_SCALE on held-out")
     ap.add_argument("--by-author", action="store_true",
-                    help="out-of-fold folds leave one corpus writer out (see BY_AUTHOR)")
+                    help="out-of-fold folds leave one corpus writer out (see _matrix)")
     ap.add_argument("files", nargs="*")
     args = ap.parse_args(argv)
-    global BY_AUTHOR
-    BY_AUTHOR = args.by_author
     files = args.files or sorted(glob.glob(str(ROOT / "corpora" / "markers" / "*.jsonl")))
     cases = [c for f in files for c in load_cases(f)]
     train = [c for c in cases if split_of(c.dialogue) == "train"]
     dev = [c for c in cases if split_of(c.dialogue) == "dev"]
     encoder = embeddings.get_encoder()
     start = time.perf_counter()
-    xtr, ytr, gtr, btr = _matrix(train, encoder)
-    xdv, ydv, _, bdv = _matrix(dev, encoder)
+    xtr, ytr, gtr, btr, signed_tr = _matrix(train, encoder, args.by_author)
+    xdv, ydv, _, bdv, signed_dv = _matrix(dev, encoder, args.by_author)
     print(f"features for {len(xtr)} train and {len(xdv)} dev turns in "
           f"{time.perf_counter() - start:.1f} s ({xtr.shape[1]} columns)")
     c, scale = _search(xtr, ytr, gtr, btr, xdv, ydv, bdv) if args.search else (C, EMB_SCALE)
     mean, inv = _scaler(xtr, scale)
     xs_tr, xs_dv = (xtr - mean) * inv, (xdv - mean) * inv
-    models = {}
+    models, pooled, thresholds = {}, [], []
     for k, mid in enumerate(TRANSCRIPT_MARKERS):
-        lr, (a, b, threshold, floors), f_pool, f_dev = _train_id(
+        lr, (a, b, threshold, floors), f_pool, f_dev, p = _train_id(
             k, xs_tr, ytr, gtr, btr, xs_dv, ydv, bdv, c)
+        pooled.append(p)
+        thresholds.append(threshold)
         # Fold the standardisation into the weights: w.(x - mean)*inv = (w*inv).x - w.(mean*inv)
         w = lr.coef_[0] * inv
         bias = float(lr.intercept_[0] - (lr.coef_[0] * inv * mean).sum())
@@ -227,7 +209,8 @@ def main(argv: list[str]) -> None:
         }
         print(f"{mid:44} train+ {ytr[:, k].sum():4d} dev+ {ydv[:, k].sum():3d} "
               f"held-out F1 {f_pool:.2f} dev F1 {f_dev:.2f} at {threshold:.2f}")
-    families = _family_thresholds(np.concatenate([ytr, ydv]))
+    families = _family_thresholds(np.concatenate([ytr, ydv]), pooled, thresholds,
+                                  signed_tr + signed_dv)
     digest = hashlib.sha256()
     for f in files:
         digest.update(Path(f).read_bytes())

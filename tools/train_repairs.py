@@ -39,6 +39,7 @@ import numpy as np
 from sklearn.feature_extraction import DictVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
+from training import f1
 
 from mendline.analysis.markers import detect_markers
 from mendline.analysis.repairs import (
@@ -114,13 +115,6 @@ def _fit(x, y):
     return LogisticRegression(C=C, class_weight="balanced", max_iter=4000).fit(x, y)
 
 
-def _f1(y, pred):
-    tp = int((y & pred).sum())
-    fp = int((~y & pred).sum())
-    fn = int((y & ~pred).sum())
-    return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
-
-
 def _any_flagged(probs, out, ctxs, xs, strict, mask) -> float:
     flagged = np.zeros(len(xs), dtype=bool)
     for sid in STRATEGIES:
@@ -172,7 +166,7 @@ def main(paths: list[str]) -> None:
         p = 1 / (1 + np.exp(-(a * z + b)))
         probs[sid] = p
         grid = np.arange(0.1, 0.81, 0.02)
-        scores = [_f1(y, _gated(sid, p, th, ctxs, xs, 0.85)) for th in grid]
+        scores = [f1(y, _gated(sid, p, th, ctxs, xs, 0.85)) for th in grid]
         threshold = float(grid[int(np.argmax(scores))])
         model = _fit(x, y)
         weights = {str(n): round(float(w), 5) for n, w in zip(names, model.coef_[0], strict=True)
@@ -190,15 +184,15 @@ def main(paths: list[str]) -> None:
                                 for s in METACOMMUNICATION]).any(axis=1)
 
     stricts = np.arange(0.8, 0.96, 0.05)
-    strict_scores = [_f1(meta_gold, meta_pred(s)) for s in stricts]
+    strict_scores = [f1(meta_gold, meta_pred(s)) for s in stricts]
     strict = float(stricts[int(np.argmax(strict_scores))])
     corpus = np.array([k != "ordinary" for k in kinds])
     ungated = np.column_stack([probs[s] >= out[s]["threshold"] for s in METACOMMUNICATION])
     print(f"(without the context gate: metacommunication F1 "
-          f"{_f1(meta_gold[corpus], ungated.any(axis=1)[corpus]):.3f} on the coded corpora)")
+          f"{f1(meta_gold[corpus], ungated.any(axis=1)[corpus]):.3f} on the coded corpora)")
     pred = meta_pred(strict)
     print(f"strict metacommunication threshold {strict:.2f}; out-of-fold metacommunication F1 "
-          f"{max(strict_scores):.3f} (pool), {_f1(meta_gold[corpus], pred[corpus]):.3f} "
+          f"{max(strict_scores):.3f} (pool), {f1(meta_gold[corpus], pred[corpus]):.3f} "
           f"(coded corpora only); ordinary turns flagged as any strategy: "
           f"{_any_flagged(probs, out, ctxs, xs, strict, ~corpus):.1%}")
     OUT.parent.mkdir(parents=True, exist_ok=True)

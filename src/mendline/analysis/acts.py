@@ -64,7 +64,6 @@ class Act(StrEnum):
 # it only scales confidence, and the client's own baseline replaces it once there is one.
 DEFAULT_OPEN_REPLY_WORDS = 12.0
 
-_I = re.IGNORECASE
 _FEELING = folded(
     r"\b(?:feel|feeling|feelings|felt|emotion\w*|upset|sad|angry|hurt|scared|afraid|"
     r"what (?:was|is) (?:that|it) like|how (?:did|does|do|was|is) (?:that|it|this) "
@@ -339,6 +338,9 @@ _DISAGREE = folded(
     r"(?:it'?s|that'?s) not (?:a |an )?(?:thinking|thought|cognitive) (?:error|distortion|trap))")
 
 
+_LAUGH_WORDS = folded(r"\b(?:haha+|lol)\b")
+
+
 def objects(text: str) -> bool:
     """Disagrees, refuses or judges something negatively, in everyday words.
 
@@ -512,7 +514,7 @@ def client_features(
         starts_no=bool(_START_NO.search(spoken)), disagree=bool(_DISAGREE.search(spoken)),
         task_words=bool(TASK_WORDS.search(spoken)), frame_words=bool(FRAME_WORDS.search(spoken)),
         progress_words=bool(PROGRESS_WORDS.search(spoken)), overlap=overlap, latency_s=latency,
-        laughs=AnnotationKind.LAUGHS in kinds or bool(re.search(r"\b(?:haha+|lol)\b", spoken, _I)),
+        laughs=AnnotationKind.LAUGHS in kinds or bool(_LAUGH_WORDS.search(spoken)),
         silence=AnnotationKind.SILENCE in kinds, sighs=AnnotationKind.SIGHS in kinds,
         crying=AnnotationKind.CRYING in kinds, pause_s=pause,
         baseline_words=baseline_words if baseline_words is not None else DEFAULT_OPEN_REPLY_WORDS,

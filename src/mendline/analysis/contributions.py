@@ -38,13 +38,15 @@ __all__ = ["CONTRIBUTIONS", "DETECTOR", "detect_contributions"]
 DETECTOR = "contributions.rules.v1"
 LEXICON_RESOURCE = "data/lexicons/contributions_en.json"
 
-_I = re.IGNORECASE
 # A phrase cue is reported at or above this weight (after context); in-house choice, matched
 # to the repair detector's threshold.
 _THRESHOLD = 0.6
 # Starting this many seconds before the client's turn ended counts as speaking over it
 # (caption timings jitter by a few hundred milliseconds).
 _OVERLAP_S = 0.3
+# Hurt or distress in the client's turn before the therapist's (for the minimising rule).
+_HURT = folded(r"\b(?:hurt|upset|angry|sad|scared|awful|terrible|hate|cry|crying|"
+               r"humiliat\w*|ashamed|lonely|exhausted|worried|anxious)\b")
 _CUT_OFF = re.compile(r"(?:[—–-]|\.\.\.|…)\s*$")
 _SELF_CORRECTS = folded(r"\b(?:sorry,? (?:go on|go ahead|i interrupted|carry on|you were)|"
                             r"i interrupted you|please go on)\b")
@@ -201,9 +203,7 @@ def detect_contributions(
         earlier = [w for v, w in zip([v for v in us if v.role is Role.CLIENT], client_words,
                                      strict=True) if v.index < i]
         median = statistics.median(earlier) if len(earlier) >= 3 else None
-        affect = prev is not None and prev.role is Role.CLIENT and bool(
-            re.search(r"\b(?:hurt|upset|angry|sad|scared|awful|terrible|hate|cry|crying|"
-                      r"humiliat\w*|ashamed|lonely|exhausted|worried|anxious)\b", prev.text, _I))
+        affect = prev is not None and prev.role is Role.CLIENT and bool(_HURT.search(prev.text))
         for found in (
             _interrupting(u, prev),
             _minimising(u, ctx.marker is not None, affect),

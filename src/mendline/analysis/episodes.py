@@ -32,7 +32,6 @@ at the open one (see ``SessionContext.open_episodes``).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -75,7 +74,6 @@ OUTCOME_CLIENT_TURNS = 6
 # "About last time…" counts as picking up an open episode within the session's first
 # utterances (an opening check-in takes a few exchanges before it).
 PICKUP_UTTERANCES = 30
-_I = re.IGNORECASE
 _APPEASE = folded(
     r"^\W*(?:(?:no|yeah|honestly|really|okay|ok|um|uh|well)[,.\s]+)*(?:it'?s|that'?s|i'?m) "
     r"(?:fine|okay|ok|alright|all right|no big deal|not a problem|good)\b|"
@@ -186,11 +184,6 @@ class _Open:
     continues_from: EpisodeRef | None = None
 
 
-def _median_before(t: Transcript, index: int) -> float:
-    """This client's usual reply length before ``index`` (strain.py's one rule for it)."""
-    return client_median_words(t, index)
-
-
 def _group(t: Transcript, markers: Sequence[Marker]) -> list[_Open]:
     """Rules 1-3: markers into episodes, with where and why each closed."""
     by_utt: dict[int, list[int]] = {}
@@ -221,7 +214,7 @@ def _group(t: Transcript, markers: Sequence[Marker]) -> list[_Open]:
         if cur is None:
             continue
         since_marker += 1
-        kind = reply_kind(u, (), _median_before(t, cur.start))
+        kind = reply_kind(u, (), client_median_words(t, cur.start))
         engaged_run = engaged_run + 1 if kind == "re-engaged" else 0
         cur.end = u.index
         if engaged_run >= REENGAGED_TURNS:
@@ -243,7 +236,7 @@ def _judge(
     markers: Sequence[Marker], until: int,
 ) -> tuple[str, int, str, bool]:
     """(outcome, resolution 1-5, evidence in plain words, client re-engaged at all)."""
-    median = _median_before(t, ep.start)
+    median = client_median_words(t, ep.start)
     by_utt: dict[int, list[Marker]] = {}
     for m in markers:
         by_utt.setdefault(m.utterance, []).append(m)

@@ -24,7 +24,6 @@ from mendline.vocabulary import TRANSCRIPT_MARKERS
 
 __all__ = ["Hit", "rule_hits", "vetoes", "invitation", "whole_span", "trim_span"]
 
-_I = re.IGNORECASE
 _NEGATED_FRAME = folded(
     r"(?:not that|not saying|i'?m not saying|isn'?t that|i don'?t think|doesn'?t mean|"
     r"wouldn'?t say|never said|not because|it'?s not like|not as if|i'm not trying to say)"

@@ -76,7 +76,6 @@ RAW_THRESHOLD = 0.5
 # Default when the model file does not carry its own, chosen on out-of-fold scores.
 STRICT_METACOMMUNICATION = 0.85
 
-_I = re.IGNORECASE
 _IMMEDIATE = frozenset({"clarifies_misunderstanding", "changes_task_or_goal",
                         "provides_rationale", "validates_defensive_posture",
                         "redirects_refocuses"})
@@ -234,6 +233,7 @@ def _labels_resistance(text: str) -> bool:
     return bool(_RESISTANCE.search(text))
 
 
+_ASKS = folded(r"\b(?:tell me|i'?d (?:like|love) to hear|i wonder)\b")
 _RESISTANCE = folded(
     r"\b(?:resist\w*|in denial|not ready to (?:work|change)|don'?t seem (?:very |really )?"
     r"(?:ready|willing|interested|committed|motivated)|sabotag\w*|you(?:'re| are) (?:being )?"
@@ -247,8 +247,7 @@ def strategy_hits(text: str, ctx: RepairContext) -> dict[str, StrategyHit]:
     relationship = _ctx("relationship", text)
     ownership = _ctx("ownership", text)
     tentative = _ctx("tentative", text)
-    asks = act.question or bool(re.search(r"\b(?:tell me|i'?d (?:like|love) to hear|i wonder)\b",
-                                          text, _I))
+    asks = act.question or bool(_ASKS.search(text))
     strain = ctx.strained
     out: dict[str, StrategyHit] = {}
     for sid in STRATEGIES:

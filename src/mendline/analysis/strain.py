@@ -20,7 +20,6 @@ turn could be a response to a strain, and feed the repair model as context featu
 
 from __future__ import annotations
 
-import re
 import statistics
 from bisect import bisect_left
 from dataclasses import dataclass
@@ -33,7 +32,6 @@ from mendline.transcript import AnnotationKind, Role, Transcript, Utterance
 __all__ = ["StrainCues", "NO_STRAIN", "complaint_like", "terse", "strain_before",
            "client_median_words"]
 
-_I = re.IGNORECASE
 
 # The client addresses the therapist with an objection or a hurt reading of what they did.
 _AT_THERAPIST = folded(
