@@ -111,7 +111,7 @@ def _mibot_sessions() -> list[tuple[str, bool, Transcript]]:
 
 
 # Plainly benign short chat replies: a detector should flag these hardly ever.
-_BENIGN = re.compile(r"^\W*(?:ok(?:ay)?|sure|yes|yeah|yep|thanks?|thank (?:you|u)|ty|cool|"
+_BENIGN_CHAT = re.compile(r"^\W*(?:ok(?:ay)?|sure|yes|yeah|yep|thanks?|thank (?:you|u)|ty|cool|"
                      r"sounds good|great|good|alright|got it|hi|hello|bye)(?:\W+(?:ok(?:ay)?|"
                      r"sure|yes|yeah|thanks?|thank (?:you|u)|so much|cool|great|good)){0,3}\W*$",
                      re.IGNORECASE)
@@ -149,7 +149,7 @@ def mibot_figures(detector: str) -> None:
                 if u.words <= 3:
                     short_total += 1
                     short_flagged += u.index in by_turn
-                if _BENIGN.match(u.text):
+                if _BENIGN_CHAT.match(u.text):
                     benign_total += 1
                     benign_flagged += u.index in by_turn
                 before = t.utterances[u.index - 1] if u.index else None

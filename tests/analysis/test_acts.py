@@ -14,6 +14,7 @@ from mendline.analysis.acts import (
     open_reply_baselines,
     previous_therapist,
     reported_spans,
+    specific_words,
 )
 from mendline.transcript import Role, RoleSource, Speaker, Transcript, Utterance
 
@@ -181,3 +182,31 @@ def test_client_disagreement_in_everyday_words(client: str, stance: bool) -> Non
     t = _t(("therapist", "It's interesting that you forgot the session."), ("client", client))
     f = client_features(t.utterances[1], t.utterances[0])
     assert f.negative_stance is stance
+
+
+@pytest.mark.parametrize(
+    ("text", "proposal", "greeting", "relationship"),
+    [
+        ("We could try a short walk after lunch. How does that sound?", True, False, False),
+        ("Would it be okay if we looked at the diary together?", True, False, False),
+        ("How do you feel about trying it for a week?", True, False, False),
+        ("How did you feel when she left?", False, False, False),
+        ("Hello, lovely to see you. How are you today?", False, True, False),
+        ("How are you today, after everything with your dad?", False, False, False),
+        ("Thank you for sharing that with me today. Would you like to go on?", True, False, False),
+        ("What is it like to talk about this with me right now?", False, False, True),
+    ],
+)
+def test_offers_greetings_and_the_relationship(text: str, proposal: bool, greeting: bool,
+                                               relationship: bool) -> None:
+    a = classify_therapist_turn(text)
+    assert (a.proposal, a.greeting, a.relationship) == (proposal, greeting, relationship)
+
+
+@pytest.mark.parametrize(
+    ("text", "n"),
+    [("Cycling.", 1), ("Stuff.", 0), ("Fine, I guess.", 0), ("Pure hell.", 2), ("k", 0),
+     ("Health reasons, mostly.", 2), ("Not much really.", 0)],
+)
+def test_specific_words_count_what_a_reply_names(text: str, n: int) -> None:
+    assert specific_words(text) == n

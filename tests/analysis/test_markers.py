@@ -110,6 +110,26 @@ HARD_CASES = [
     ("I'd like you to try the breathing exercise twice a day.",
      "These breathing exercises are pointless. They do nothing for me.",
      "confrontation.complaint_about_activities", True),
+    # a plain yes or no to an offer answers it; a vague reply to a feeling question does not
+    ("Thank you for sharing all of that with me today. Would you like to keep going?", "No.",
+     "withdrawal.minimal_response", False),
+    ("Thank you for sharing all of that with me today. Would you like to keep going?", "No.",
+     "confrontation.rejects_intervention", False),
+    ("We could try a week of short walks after lunch. How does that sound?", "Sounds good.",
+     "withdrawal.minimal_response", False),
+    ("Shall we try the breathing exercise together now?", "Sure!",
+     "withdrawal.deferential_appeasing", False),
+    ("Shall we try the breathing exercise together now?", "Sure, whatever you think is best.",
+     "withdrawal.deferential_appeasing", True),
+    ("Hello, lovely to see you again. How are you today?", "Good, thanks.",
+     "withdrawal.minimal_response", False),
+    # a short reply that names something answers the question; "stuff" does not
+    ("What are some things you used to enjoy before the injury?", "Cycling.",
+     "withdrawal.minimal_response", False),
+    ("What have you been carrying since the funeral?", "Stuff.",
+     "withdrawal.minimal_response", True),
+    ("She sounds like a big presence. What's it been like since she died?", "Quiet.",
+     "withdrawal.minimal_response", True),
 ]
 
 

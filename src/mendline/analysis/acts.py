@@ -37,6 +37,7 @@ __all__ = [
     "reported_spans",
     "addressed_you",
     "content_words",
+    "specific_words",
     "client_features",
     "objects",
     "previous_therapist",
@@ -121,6 +122,26 @@ _INVITE_NO_QMARK = folded(
 # A wh-word opening any clause of the question: "Partner B, what do you make of that?"
 _WH_CLAUSE = folded(r"(?:^|[,;:—–-]\s*|\b(?:and|so|but)\s+)(?:what|how|why|in what way)\b"
                         r"(?!\s+(?:many|much|long|often|old|far|time|day)\b)")
+# A question asking for the go-ahead on a plan or an idea: "How does that sound?", "How do you
+# feel about trying it for a week?", "Would it be okay if we...?", "Shall we...?".
+_PROPOSAL = folded(
+    r"\b(?:how (?:does|would|do) (?:that|this|it|[\w\s,'-]{1,60}) (?:sound|sit with you)|"
+    r"how do you feel about (?:trying|doing|starting|moving|setting|giving|this|that|"
+    r"the idea|the plan|making|taking|using|working|incorporating|exploring|talking|"
+    r"discussing|focusing|looking|going|having|adding|keeping|practi[cs]ing)|"
+    r"(?:does|would) (?:that|this|it) (?:sound|work|be (?:ok|okay|alright|all right))|"
+    r"would it be (?:ok(?:ay)?|alright|all right|helpful|useful) (?:if|to|with)|"
+    r"(?:shall|should|can|could) we (?:try|start|look|talk|go|move|spend|take|do|begin|pick)|"
+    r"would you (?:like|want) to|do you want to|are you (?:open|willing|up for|okay with|ok with)|"
+    r"would you be (?:open|willing|up for|interested)|how about (?:we|trying|if)|"
+    r"is that (?:ok(?:ay)?|alright|all right)|what do you think about (?:trying|doing))\b")
+# "How are you (doing) today?" in a turn that greets: a social opener ("Hello! ...").
+_GREETING = folded(r"\b(?:hello|hi|hey|welcome|good (?:morning|afternoon|evening)|"
+                   r"(?:nice|good|great|lovely) to (?:see|meet|have)|"
+                   r"thanks? for (?:coming|being))\b")
+_HOW_ARE_YOU = folded(r"^\W*(?:so[, ]+)?how (?:are|have) (?:you|things)(?: been)?(?: doing| going| "
+                      r"feeling)?(?: for you)?(?: (?:today|lately|this (?:week|morning|afternoon)|"
+                      r"as we (?:start|begin)[\w\s]*))?\W*$")
 # "On a scale of 0 to 10, how ...?" asks for a number, however it starts.
 _SCALING = folded(r"\b(?:scale|out of (?:ten|10|five|5)|rate (?:it|your|that))\b")
 # Dates, times and numbers: a question about them asks for a fact.
@@ -167,6 +188,8 @@ class TherapistAct:
     relationship: bool = False
     probe: bool = False  # a short follow-up question ("Just okay?", "Nothing at all?")
     factual: bool = False  # a closed question asking for a fact (a day, a number, a name)
+    proposal: bool = False  # asks for the go-ahead on a plan or idea ("How does that sound?")
+    greeting: bool = False  # "Hello! How are you today?": a social opener
     suggestion: bool = False
     interpretation: bool = False
     reflection: bool = False
@@ -189,6 +212,14 @@ class TherapistAct:
 
 NO_ACT = TherapistAct(Act.OTHER)
 
+_THANKS = folded(r"\bthanks?\b[^.?!]*$")
+
+
+def _about_relationship(text: str) -> bool:
+    """Talk about the two of them, not the courtesy "Thank you for sharing with me today"."""
+    return any(not _THANKS.search(text[max(0, m.start() - 60):m.start()])
+               for m in _RELATIONSHIP.finditer(text))
+
 
 @lru_cache(maxsize=4096)
 def classify_therapist_turn(text: str) -> TherapistAct:
@@ -203,7 +234,7 @@ def classify_therapist_turn(text: str) -> TherapistAct:
     factual = is_closed and (scaling or bool(_FACTUAL_WORDS.search(last_q)))
     probe = is_closed and not factual and count_words(last_q) <= 4
     feeling = bool(_FEELING.search(last_q or text)) and (bool(last_q) or invite)
-    relationship = bool(_RELATIONSHIP.search(text)) and (bool(last_q) or invite)
+    relationship = _about_relationship(text) and (bool(last_q) or invite)
     # "How did that feel?" is open; "Did that upset you?" is a closed question about a feeling,
     # which still invites a feeling answer, so it counts as a feeling question too.
     # A reply answers the last question when there is one: what else the turn said counts
@@ -238,7 +269,10 @@ def classify_therapist_turn(text: str) -> TherapistAct:
         kind = Act.OTHER
     return TherapistAct(
         kind=kind, question=bool(last_q), open=is_open, closed=is_closed, feeling=feeling,
-        relationship=relationship, probe=probe, factual=factual, suggestion=suggestion,
+        relationship=relationship, probe=probe, factual=factual,
+        proposal=bool(last_q) and bool(_PROPOSAL.search(last_q)),
+        greeting=bool(_HOW_ARE_YOU.match(last_q)) and bool(_GREETING.search(text)),
+        suggestion=suggestion,
         interpretation=interpretation,
         reflection=reflection, explanation=explanation or kind is Act.EXPLANATION,
         topic_task=bool(TASK_WORDS.search(text)), topic_frame=bool(FRAME_WORDS.search(text)),
@@ -391,6 +425,32 @@ _STOP = frozenset(
 )
 
 
+# Words that fill a short reply without saying anything in particular ("fine", "stuff",
+# "not much", "I guess"). A short reply with a word outside these and _STOP names something
+# ("Cycling.", "Health reasons.", "Pure hell.") and answers the question: clinical.md's
+# boundary rule counts specific, on-topic replies as counter-evidence of withdrawal.
+_VAGUE = frozenset(
+    "fine good ok okay alright allright nothing much stuff whatever dunno idk guess suppose "
+    "normal usual same sure maybe probably kinda kind sort sorta bad great cool nope nah yep "
+    "yup meh huh thanks thank thx exactly definitely absolutely totally course pretty quite "
+    "bit little anything something everything nobody either neither true correct agree mean "
+    "tell remember care please don't didn't can't dont cant didnt isn't wasn't it's that's "
+    "sounds sound fair enough depends totally hello hi bye sorry whatevs mhm uh-huh hm ah "
+    "aye yea ya nothin nada not quite alright interesting weird dunno idc hmm mmm usual "
+    "usually though okay-ish ok-ish fine-ish busy tired hard rough long quiet boring nice "
+    "strange different difficult tough crap rubbish shit awful terrible complicated "
+    "alive here there today yesterday week weekend mostly mainly generally basically "
+    "honestly actually literally obviously anyway anyways".split()
+)
+
+
+def specific_words(text: str) -> int:
+    """Words in ``text`` that name something: neither function words nor vague fillers."""
+    return sum(1 for w in _WORD.findall(text)
+               if len(k := w.lower()) > 2 and k not in _STOP and k not in _VAGUE
+               and not k.isdigit())
+
+
 def content_words(text: str) -> set[str]:
     """Lower-cased content words, crudely stemmed to five letters, for topic overlap."""
     return {w.lower()[:5] for w in _WORD.findall(text) if w.lower() not in _STOP and len(w) > 2}
@@ -459,6 +519,7 @@ class ClientFeatures:
     # own word thrown back, negated or as an incredulous question
     style: tuple[float, ...] = ()  # STYLE category rates, in STYLE order
     annotations: tuple[Annotation, ...] = field(default=())
+    specific: int = 0  # words that name something (specific_words)
 
     @property
     def negative_stance(self) -> bool:
@@ -522,6 +583,7 @@ def client_features(
         to_other=after_other_client or bool(_TO_OTHER.search(u.text)),
         echo_span=echo_rejection(spoken, prev.text) if prev is not None else None,
         style=tuple(min(1.0, len(p.findall(spoken)) / max(words, 1) * 5) for p in STYLE.values()),
+        specific=specific_words(spoken),
     )
 
 

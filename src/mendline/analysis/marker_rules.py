@@ -22,7 +22,8 @@ from mendline.analysis.lexicon import Cue, folded, prefilter
 from mendline.transcript import Utterance
 from mendline.vocabulary import TRANSCRIPT_MARKERS
 
-__all__ = ["Hit", "rule_hits", "vetoes", "invitation", "whole_span", "trim_span"]
+__all__ = ["Hit", "rule_hits", "vetoes", "invitation", "whole_span", "trim_span",
+           "benign_short_turn", "not_minimal"]
 
 _NEGATED_FRAME = folded(
     r"(?:not that|not saying|i'?m not saying|isn'?t that|i don'?t think|doesn'?t mean|"
@@ -33,6 +34,25 @@ _NEGATED_FRAME = folded(
 # ("I don't know, I guess") a few more. In-house choice: "It was hard, honestly." is not.
 _MINIMAL_MAX_WORDS = 4
 _MINIMAL_MAX_WORDS_WITH_CUE = 7
+# Short, plainly benign replies: thanks, greetings, a plain yes or okay.
+_BENIGN = folded(
+    r"^\W*(?:(?:ok(?:ay)?|k|sure|yes|yeah|yep|yup|alright|all right|right|cool|great|good|"
+    r"fine|nice|perfect|awesome|thanks?|thank (?:you|u)|thx|ty|no problem|np|sounds good|"
+    r"will do|got it|i see|makes sense|that makes sense|for sure|of course|definitely|"
+    r"absolutely|hi|hello|hey|bye|goodbye|you too|same to you|lol|haha|ha|please|"
+    r"not bad|let'?s do (?:it|that)|why not|that works|works for me|that would be good)\W*){1,4}$")
+
+
+# A plain no to an offer: "No thanks.", "Not right now.", "I'm good."
+_DECLINE = folded(
+    r"^\W*(?:no|nope|nah|not really|not (?:right )?now|not today|i'?m (?:good|ok|okay|fine)|"
+    r"that'?s (?:all|it)(?: for (?:now|today))?)\W*(?:(?:thanks?|thank (?:you|u)|"
+    r"i'?m (?:good|ok|okay|fine))\W*)?$")
+
+
+def benign_short_turn(spoken: str) -> bool:
+    """"thank u", "ok sure", "sounds good": short, plainly benign replies."""
+    return bool(_BENIGN.match(spoken))
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,8 +162,60 @@ def invitation(f: ClientFeatures) -> float:
     return 0.0  # explaining, reflecting without a question, or nothing before: backchannel
 
 
+def answers_closed_question(f: ClientFeatures) -> bool:
+    """The therapist's last question asked for a yes, a no or a fact, and nothing more.
+
+    clinical.md: a short answer to a closed or factual question is not a minimal response
+    ("Would you like to go on?" "No."). A closed question about a feeling or about the two
+    of them, a probe ("Just okay?") or a check on an offered reading still invites more.
+    """
+    a = f.act
+    return a.closed and not (a.feeling or a.relationship or a.probe or a.interpretation
+                             or a.reflection or a.suggestion)
+
+
+def specific_reply(f: ClientFeatures) -> bool:
+    """A short reply that names something ("Cycling.", "Health reasons.", "Pure hell.").
+
+    clinical.md: a short answer is not automatically a minimal response; specific, on-topic
+    replies are counter-evidence. Where a feeling or the relationship was asked about, one
+    noun is not enough ("Cold."), two are ("Sad thoughts.").
+    """
+    if f.idk or f.thinking_aloud:
+        return False
+    need = 2 if (f.act.feeling or f.act.relationship) else 1
+    return f.specific >= need
+
+
+def answers_offer(f: ClientFeatures) -> bool:
+    """A plain yes or no to an offer or a greeting ("Shall we try it?" "Sure." / "No thanks.").
+
+    Taking up or declining what was offered as optional is an answer; 3RS asks for
+    dismissal (rejects_intervention) or over-agreement that masks disagreement
+    (deferential_appeasing), which a bare yes or no does not show. An offered reading of
+    the client ("Could it be you miss her?") is different: a flat no there is left to the
+    other rules.
+    """
+    if f.act.proposal or f.act.greeting:
+        if benign_short_turn(f.spoken):
+            return True
+        return bool(_DECLINE.match(f.spoken)) and not (f.act.interpretation or f.act.reflection)
+    return False
+
+
+def not_minimal(f: ClientFeatures) -> bool:
+    """The boundary rules under which no reply can be a minimal response.
+
+    Besides the closed question and the specific reply: "Sounds good." to "How does that
+    sound?" gives the go-ahead that was asked for, and "Good, thanks." to a greeting's "How
+    are you today?" completes a social ritual; neither was an invitation to elaborate.
+    """
+    return (f.thinking_aloud or invitation(f) <= 0.0 or f.words > _MINIMAL_MAX_WORDS_WITH_CUE
+            or answers_closed_question(f) or specific_reply(f) or answers_offer(f))
+
+
 def _minimal(u: Utterance, f: ClientFeatures) -> Hit | None:
-    if f.thinking_aloud:
+    if not_minimal(f):
         return None
     cue = _best_cue("withdrawal.minimal_response", f)
     limit = _MINIMAL_MAX_WORDS_WITH_CUE if (cue or f.idk_closing) else _MINIMAL_MAX_WORDS
@@ -234,6 +306,14 @@ def _with_counter(mid: str) -> Callable[[Utterance, ClientFeatures], Hit | None]
     return rule
 
 
+def _unless_offer_answered(rule: Callable[[Utterance, ClientFeatures], Hit | None]
+                           ) -> Callable[[Utterance, ClientFeatures], Hit | None]:
+    """A bare "Sure!" to "Shall we try it?" takes up an offer (see answers_offer)."""
+    def wrapped(u: Utterance, f: ClientFeatures) -> Hit | None:
+        return None if answers_offer(f) else rule(u, f)
+    return wrapped
+
+
 def _objects_to(mid: str, about_client: bool, about_therapist: bool, what: str
                 ) -> Callable[[Utterance, ClientFeatures], Hit | None]:
     """A cue rule, backed up by "negative stance about the topic just raised"."""
@@ -311,7 +391,8 @@ _RULES: dict[str, Callable[[Utterance, ClientFeatures], Hit | None]] = {
     "withdrawal.minimal_response": _minimal,
     "withdrawal.abstract_communication": _with_counter("withdrawal.abstract_communication"),
     "withdrawal.avoidant_storytelling": _storytelling,
-    "withdrawal.deferential_appeasing": _with_counter("withdrawal.deferential_appeasing"),
+    "withdrawal.deferential_appeasing": _unless_offer_answered(
+        _with_counter("withdrawal.deferential_appeasing")),
     "withdrawal.content_affect_split": _affect_split,
     "withdrawal.self_criticism_hopelessness": _hopeless,
     "confrontation.complaint_about_therapist": _to_therapist,
@@ -350,7 +431,7 @@ def vetoes(u: Utterance, f: ClientFeatures) -> set[str]:
     """
     out: set[str] = set()
     lex = _lexicon().extra
-    if f.thinking_aloud or invitation(f) <= 0.0 or f.words > _MINIMAL_MAX_WORDS_WITH_CUE:
+    if not_minimal(f):
         out.add("withdrawal.minimal_response")
     painful = lex["withdrawal.content_affect_split:painful"]
     if lex["withdrawal.content_affect_split:funny"].search(f.spoken) and not (
@@ -362,8 +443,10 @@ def vetoes(u: Utterance, f: ClientFeatures) -> set[str]:
         # therapist: content, not a complaint about this therapist (clinical.md). A turn
         # with neither ("please don't say that, it's cringe") is left to the model.
         out.add("confrontation.complaint_about_therapist")
-    if not (f.negative_stance or f.act.offers_intervention):
+    if not (f.negative_stance or f.act.offers_intervention) or answers_offer(f):
         out.add("confrontation.rejects_intervention")
+    if answers_offer(f):
+        out.add("withdrawal.deferential_appeasing")
 
     for mid in ("withdrawal.avoidant_storytelling", "withdrawal.deferential_appeasing",
                 "withdrawal.self_criticism_hopelessness", "withdrawal.abstract_communication",

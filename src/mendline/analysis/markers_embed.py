@@ -35,8 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 from mendline.analysis import embeddings
 from mendline.analysis.acts import ClientFeatures
-from mendline.analysis.lexicon import folded
-from mendline.analysis.marker_rules import Hit, rule_hits, vetoes, whole_span
+from mendline.analysis.marker_rules import Hit, benign_short_turn, rule_hits, vetoes, whole_span
 from mendline.analysis.result import Marker
 from mendline.transcript import Transcript, Utterance
 from mendline.vocabulary import TRANSCRIPT_MARKERS
@@ -64,7 +63,6 @@ __all__ = [
     "turn_rows",
     "encode_rows",
     "design_matrix",
-    "benign_short_turn",
     "signed_families",
     "register",
 ]
@@ -78,12 +76,6 @@ EXTRA_FEATURES = ("no_therapist_turn",)
 # "ok sure", "sounds good"): the phrase layer has no cue for them, and a sentence vector
 # alone can drift towards "deferential" on them. Found on the MIBot sanity check (see
 # tools/train_markers_embed.py); the model may flag them only when a phrase cue fired.
-_BENIGN = folded(
-    r"^\W*(?:(?:ok(?:ay)?|k|sure|yes|yeah|yep|yup|alright|all right|right|cool|great|good|"
-    r"fine|nice|perfect|awesome|thanks?|thank (?:you|u)|thx|ty|no problem|np|sounds good|"
-    r"will do|got it|i see|makes sense|that makes sense|for sure|of course|definitely|"
-    r"absolutely|hi|hello|hey|bye|goodbye|you too|same to you|lol|haha|ha)\W*){1,4}$")
-
 # What a model-only flag resembles, said plainly (Mendline's wording, after the 3RS
 # definitions; Eubanks, Muran & Safran, 2015).
 _RESEMBLES = {
@@ -154,11 +146,6 @@ def _open_request(f: ClientFeatures) -> bool:
     layer finds. So the vector alone may not call a short question control.
     """
     return f.spoken.rstrip().endswith("?") and f.words <= 12
-
-
-def benign_short_turn(spoken: str) -> bool:
-    """"thank u", "ok sure", "sounds good": short, plainly benign replies."""
-    return bool(_BENIGN.match(spoken))
 
 
 def encode_rows(rows: list[TurnRow], encoder: embeddings.Encoder | None = None) -> np.ndarray:
