@@ -52,3 +52,15 @@ def test_strain_before_looks_at_the_last_client_turns_only() -> None:
            ("therapist", "Okay."))
     assert strain_before(t, 4, 2).complaint
     assert not strain_before(t, 6, 2).any
+
+
+@pytest.mark.parametrize("text", ["you'll probably get bored of me soon, everyone does",
+                                  "You're going to give up on me like the others did."])
+def test_expecting_the_therapist_to_tire_of_them_is_a_strain_cue(text: str) -> None:
+    assert complaint_like(text)
+
+
+def test_bracketed_notes_are_not_speech_for_strain_cues() -> None:
+    t = _t(("therapist", "How was the week?"), ("client", "[slams bag down] whatever"),
+           ("therapist", "Something feels different today."))
+    assert strain_before(t, 2).shut_down

@@ -45,6 +45,7 @@ __all__ = [
     "DEFAULT_OPEN_REPLY_WORDS",
     "STYLE",
     "echo_rejection",
+    "spoken",
 ]
 
 
@@ -303,6 +304,16 @@ def _spoken(u: Utterance, anns: tuple[Annotation, ...]) -> str:
         for i in range(a, min(b, len(chars))):
             chars[i] = " "
     return "".join(chars)
+
+
+def spoken(u: Utterance) -> str:
+    """What ``u`` says aloud: annotations and any bracketed transcriber note blanked out.
+
+    ``Utterance.spoken_text`` blanks only the known non-verbal vocabulary; analysis also
+    treats "[slams bag down]" as notation, never speech, so "[slams bag down] whatever"
+    reads as the terse "whatever" everywhere.
+    """
+    return _spoken(u, _annotations(u))
 
 
 # ---------------------------------------------------------------- client-turn features

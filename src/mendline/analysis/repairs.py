@@ -403,7 +403,7 @@ def allowed(sid: str, p: float, threshold: float, ctx: RepairContext, x: dict[st
             return False
         if ctx.prior_repair:
             return True  # inside a repair conversation the ordinary threshold holds
-        if sid == "links_to_patterns":
+        if sid == "links_to_patterns" and "flag:here_and_now" not in x:
             return False  # a pattern link with no strain in the room is ordinary interpretation
         if sid == "acknowledges_contribution" and "flag:ownership" in x:
             # owning a specific misstep ("I put that badly", "that's on me") answers a strain

@@ -25,7 +25,7 @@ from bisect import bisect_left
 from dataclasses import dataclass
 from functools import lru_cache
 
-from mendline.analysis.acts import objects
+from mendline.analysis.acts import objects, spoken
 from mendline.analysis.lexicon import folded
 from mendline.transcript import AnnotationKind, Role, Transcript, Utterance
 
@@ -53,7 +53,11 @@ _AT_THERAPIST = folded(
     r"\b(?:against me|on (?:his|her|their) side|taking (?:his|her|their|sides)|like (?:a|the) "
     r"(?:social worker|teacher|doctors?|school|test|lecture|interrogation|exam|robot|machine|"
     r"business meeting))\b|\b(?:your|you and your) (?:goal|agenda|plan|idea|questions?|"
-    r"homework|sheets?|worksheets?|theory|theories|forms?|numbers)\b")
+    r"homework|sheets?|worksheets?|theory|theories|forms?|numbers)\b|"
+    # expecting the therapist to tire of them or leave ("you'll get bored of me soon")
+    r"\byou(?:'ll| will| would| are going to|'re going to)(?: probably| just| soon| end up)?"
+    r" (?:get (?:bored|tired|sick|fed up)|give up|leave|drop me|stop seeing|hate|judge)\b|"
+    r"\b(?:bored|tired|sick|fed up) (?:of|with) me\b|\bgive up on me\b")
 # The client objects to the tasks, the frame or the progress of therapy.
 _AT_WORK = folded(
     r"\b(?:pointless|useless|stupid|waste of (?:time|money)|wasting (?:time|my time|our time)|"
@@ -174,7 +178,7 @@ def strain_before(t: Transcript, index: int, client_turns: int = 2) -> StrainCue
     complaint = shut = quieter = False
     nearest = 0
     for u in recent:
-        text = u.spoken_text
+        text = spoken(u)
         # a long, thoughtful reply is counter-evidence (clinical.md), whatever its words
         c = complaint_like(text) and u.words <= max(25.0, 1.5 * median)
         s = terse(text) or _silent(u)
