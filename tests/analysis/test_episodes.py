@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from mendline.analysis.episodes import build_episodes, picks_up_last_time
+from mendline.analysis.episodes import build_episodes, picks_up_last_time, reply_kind
 from mendline.analysis.result import Marker, Repair
 from mendline.analysis.session import SessionContext, analyze_session
 from mendline.transcript import Role, RoleSource, Speaker, Transcript, Utterance
@@ -82,6 +82,13 @@ ENGAGED_THEN_PLAIN = [
     ("therapist", "Thank you."),
     ("client", "Okay. Where were we."),
 ]
+# Shorter replies that name a feeling about the two of them: coming closer, not a strain,
+# even though "you didn't..." reads like a complaint on its own.
+SHORT_BUT_CLOSER = [
+    ("client", "Scary. I nearly didn't say it. But you didn't get huffy, so."),
+    ("therapist", "I'm glad you did."),
+    ("client", "Yeah. I felt you actually heard me that time."),
+]
 
 W = ["withdrawal.deferential_appeasing", "withdrawal.minimal_response"]
 
@@ -101,6 +108,7 @@ def _case(after: list[tuple[str, str]], repair: bool, extra_markers: dict[int, s
     (ENGAGED, True, {}, "resolved", (4, 5)),
     (HEDGED_BUT_OPEN, True, {}, "resolved", (4, 5)),
     (ENGAGED_THEN_PLAIN, True, {}, "resolved", (4, 4)),
+    (SHORT_BUT_CLOSER, True, {}, "resolved", (4, 5)),
     (PARTIAL, True, {}, "partially_resolved", (3, 3)),
     (APPEASING, True, {7: "withdrawal.deferential_appeasing"}, "unresolved", (2, 2)),
     (STILL_SHORT, True, {7: W[1], 9: W[1]}, "unresolved", (2, 2)),
@@ -217,3 +225,15 @@ def test_guarded_after_the_last_repair_is_unresolved() -> None:
     repairs.append(_r(t, 8, "validates_defensive_posture"))
     (ep,) = build_episodes(t, markers, repairs)
     assert ep.outcome == "unresolved"
+
+
+@pytest.mark.parametrize(("text", "kind"), [
+    # shorter than this talkative client's usual, but naming a feeling about the two of them
+    ("Scary. I nearly didn't say it. But you didn't get huffy, so.", "re-engaged"),
+    ("I cried in the toilets after, honestly, and I didn't tell you.", "re-engaged"),
+    ("You didn't even look up from your notes.", "strain"),
+    ("[pause] Okay.", "strain"),
+])
+def test_reply_kind_after_a_repair_for_a_talkative_client(text: str, kind: str) -> None:
+    t = _t(("therapist", "How was that?"), ("client", text))
+    assert reply_kind(t.utterances[1], (), median_words=25.0) == kind

@@ -35,6 +35,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from mendline.analysis.acts import spoken
 from mendline.analysis.lexicon import folded
 from mendline.analysis.result import Episode, EpisodeRef, Marker, Repair
 from mendline.analysis.segments import significance as _marker_significance
@@ -89,7 +90,8 @@ _RELATIONSHIP = folded(
 _AFFECT = folded(
     r"\b(?:feel\w*|felt|sad\w*|angry|anger|mad|upset|hurt\w*|scared|afraid|anxious|worried|"
     r"lonely|alone|ashamed|shame|guilty|embarrass\w*|frustrat\w*|annoyed|relieved|terrif\w*|"
-    r"tired of|exhaust\w*|cry\w*|tears|overwhelm\w*|failing|heard|listened|better|honest\w*|"
+    r"tired of|exhaust\w*|cry\w*|cried|cries|sobb\w*|tears|overwhelm\w*|failing|heard|"
+    r"listened|better|honest\w*|"
     r"frighten\w*|scary|glad|grateful|thankful|hopeful|nervous|lonely|jealous|proud|"
     r"disappointed|let down|stung|stupid|small|awful|horrible)\b")
 _OWN_VIEW = folded(
@@ -109,7 +111,7 @@ _HEDGE_OK_WORDS = 20
 
 
 def _reserved(u: Utterance) -> bool:
-    text = u.spoken_text
+    text = spoken(u)
     return bool(_DEFERRING.search(text)) or (
         u.words < _HEDGE_OK_WORDS and bool(_HEDGED.search(text)))
 _LAST_TIME = folded(
@@ -144,7 +146,7 @@ def reply_kind(u: Utterance, markers_here: Sequence[Marker], median_words: float
     talk about the two of them, or the client's own view; speech length alone is not
     evidence (3RS boundary rules).
     """
-    text = u.spoken_text
+    text = spoken(u)
     appeasing = bool(_APPEASE.search(text)) or any(
         m.id in ("withdrawal.deferential_appeasing", "withdrawal.denial") for m in markers_here)
     if appeasing and u.words < max(14.0, median_words * 1.5):
@@ -153,7 +155,7 @@ def reply_kind(u: Utterance, markers_here: Sequence[Marker], median_words: float
     relational = bool(_RELATIONSHIP.search(text))
     affect = bool(_AFFECT.search(text))
     own = bool(_OWN_VIEW.search(text))
-    long_enough = words >= max(6.0, 0.8 * median_words)
+    long_enough = words >= max(6.0, 0.6 * median_words)
     # Resolution moves towards vulnerability (anger, then hurt, then vulnerability; clinical.md
     # after Safran & Muran, 2000): tears or self-reproach inside a long, feeling-full reply
     # after a repair are the client coming closer, not a new strain.
@@ -166,6 +168,10 @@ def reply_kind(u: Utterance, markers_here: Sequence[Marker], median_words: float
         return "strain"
     if long_enough and (relational or affect or own):
         return "re-engaged"  # disagreement voiced at length after a repair is re-engagement
+    if words >= 6 and affect and (relational or own):
+        # a shorter reply that names a feeling about the two of them ("Scary. I nearly
+        # didn't. But you didn't get huffy.") is the client coming closer, not a new strain
+        return "re-engaged"
     if complaint_like(text):
         return "strain"
     if words >= max(10.0, 1.3 * median_words):
@@ -255,7 +261,7 @@ def _judge(
     tail = [k for u, k in zip(replies, kinds, strict=True) if u.index > last_at]
     engaged = kinds.count("re-engaged")
     against = kinds.count("strain") + kinds.count("appeasing")
-    relational = any(k == "re-engaged" and _RELATIONSHIP.search(u.spoken_text)
+    relational = any(k == "re-engaged" and _RELATIONSHIP.search(spoken(u))
                      for k, u in zip(kinds, replies, strict=True))
     if not repair_idx:
         spont = engaged >= REENGAGED_TURNS
@@ -315,7 +321,7 @@ def _significance(ep: _Open, markers: Sequence[Marker], clients_in_episode: int)
 
 def picks_up_last_time(u: Utterance) -> bool:
     """True when a turn refers back to the previous session's conversation itself."""
-    text = u.spoken_text
+    text = spoken(u)
     return bool(_LAST_TIME.search(text) and _ABOUT_US.search(text))
 
 
