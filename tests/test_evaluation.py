@@ -160,3 +160,21 @@ def test_split_filter_and_unknown_split(tmp_path: Path) -> None:
 )
 def test_keyword_baseline(text: str, ids: set[str]) -> None:
     assert keyword_baseline(text) == ids
+
+
+def test_a_family_the_coder_did_not_label_is_not_scored(tmp_path: Path) -> None:
+    # a complaint in a file coded for withdrawal only: flagging it is neither right nor wrong
+    complaint = {**CASES[2], "labels": [], "families": ["withdrawal"]}
+    both = {**CASES[2], "id": "b", "dialogue": "d9", "labels": []}
+    report = evaluate(load_cases(_write(tmp_path, [complaint])))
+    assert "confrontation" not in report.system.per_family
+    assert report.system.per_family["withdrawal"].fp == 0
+    assert report.system.rupture.fp == 0
+    strict = evaluate(load_cases(_write(tmp_path, [both], name="both.jsonl")))
+    assert strict.system.per_family["confrontation"].fp == 1
+
+
+def test_families_must_name_marker_families(tmp_path: Path) -> None:
+    path = _write(tmp_path, [{**CASES[0], "families": ["anger"]}])
+    with pytest.raises(InputError, match="'families'"):
+        load_cases(path)

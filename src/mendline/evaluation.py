@@ -55,6 +55,15 @@ class Case:
     hard_negative: str | None = None
     line: int = 0
     author: str = ""  # who wrote or coded the case; lets a check leave one writer out
+    # the marker families the coder labelled (None: both). A file coded for withdrawal only
+    # says nothing about confrontation, so a confrontation flag there is neither right nor
+    # wrong and is not scored.
+    families: tuple[str, ...] | None = None
+
+    def covers(self, label: str) -> bool:
+        """Whether the coder labelled ``label``'s family in this case."""
+        return (self.families is None or label not in MARKERS
+                or label.split(".", 1)[0] in self.families)
 
     @property
     def target_role(self) -> str:
@@ -91,10 +100,16 @@ def _parse_case(obj: object, path: str, line: int) -> Case:
     dialogue = obj.get("dialogue")
     hn = obj.get("hard_negative")
     author = obj.get("author")
+    families = obj.get("families")
+    if families is not None and (not isinstance(families, list) or not families
+                                 or not set(families) <= set(FAMILIES)):
+        raise _bad(path, line, "field 'families', when given, must list marker families "
+                   f"({', '.join(FAMILIES)})")
     return Case(id=str(cid), dialogue=str(dialogue) if dialogue is not None else str(cid),
                 turns=tuple(turns), target=target, labels=tuple(labels),
                 hard_negative=hn if isinstance(hn, str) else None, line=line,
-                author=str(author) if isinstance(author, str | int) else "")
+                author=str(author) if isinstance(author, str | int) else "",
+                families=tuple(families) if families is not None else None)
 
 
 def load_cases(path: str | Path) -> list[Case]:
@@ -200,10 +215,16 @@ class Scores:
     id_level: bool = True
 
     def add(self, case: Case, gold: set[str], pred: set[str], vocab: Sequence[str]) -> None:
+        if case.families is not None:  # flags of a family the coder did not label: unscored
+            gold = {g for g in gold if case.covers(g)}
+            pred = {p for p in pred if case.covers(p) or p == "rupture"}
         if self.id_level:
             for mid in vocab:
-                self.per_id.setdefault(mid, Prf()).add(mid in gold, mid in pred)
+                if case.covers(mid):
+                    self.per_id.setdefault(mid, Prf()).add(mid in gold, mid in pred)
             for fam in FAMILIES:
+                if case.families is not None and fam not in case.families:
+                    continue
                 self.per_family.setdefault(fam, Prf()).add(
                     any(g.startswith(fam + ".") for g in gold),
                     any(p.startswith(fam + ".") for p in pred))

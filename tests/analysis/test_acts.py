@@ -15,6 +15,7 @@ from mendline.analysis.acts import (
     previous_therapist,
     reported_spans,
     specific_words,
+    without_thanks,
 )
 from mendline.transcript import Role, RoleSource, Speaker, Transcript, Utterance
 
@@ -210,3 +211,11 @@ def test_offers_greetings_and_the_relationship(text: str, proposal: bool, greeti
 )
 def test_specific_words_count_what_a_reply_names(text: str, n: int) -> None:
     assert specific_words(text) == n
+
+
+def test_sentences_of_thanks_are_blanked_and_spans_kept() -> None:
+    text = "Thank you for sharing that with me today. What is it like being here with me?"
+    out = without_thanks(text)
+    assert len(out) == len(text)
+    assert "with me today" not in out and out.endswith("What is it like being here with me?")
+    assert without_thanks("What did you make of it?") == "What did you make of it?"

@@ -64,3 +64,15 @@ def test_bracketed_notes_are_not_speech_for_strain_cues() -> None:
     t = _t(("therapist", "How was the week?"), ("client", "[slams bag down] whatever"),
            ("therapist", "Something feels different today."))
     assert strain_before(t, 2).shut_down
+
+
+@pytest.mark.parametrize(("therapist", "client", "shut"), [
+    ("How did you feel when she left?", "Fine.", True),
+    ("Would you like to keep going with this?", "No.", False),
+    ("We could try a short walk each day. How does that sound?", "Okay.", False),
+    ("Did you get the letter?", "Yeah.", False),
+])
+def test_terse_is_a_strain_cue_only_where_more_was_invited(therapist: str, client: str,
+                                                           shut: bool) -> None:
+    t = _t(("therapist", therapist), ("client", client), ("therapist", "Mm."))
+    assert strain_before(t, 2).shut_down is shut

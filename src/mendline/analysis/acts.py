@@ -46,6 +46,7 @@ __all__ = [
     "STYLE",
     "echo_rejection",
     "spoken",
+    "without_thanks",
 ]
 
 
@@ -213,13 +214,25 @@ class TherapistAct:
 
 NO_ACT = TherapistAct(Act.OTHER)
 
-_THANKS = folded(r"\bthanks?\b[^.?!]*$")
+# A sentence of thanks ("Thank you for sharing that with me today.") is courtesy, not talk
+# about the relationship, however many "with me"s it holds.
+_THANKS_SENTENCE = folded(r"[^.?!…]*\bthanks?\b(?: you)?\b[^.?!…]*[.?!…]*")
+
+
+def without_thanks(text: str) -> str:
+    """``text`` with its sentences of thanks blanked (same length, so spans still line up)."""
+    spans = [m.span() for m in _THANKS_SENTENCE.finditer(text) if m.end() > m.start()]
+    if not spans:
+        return text
+    chars = list(text)
+    for a, b in spans:
+        chars[a:b] = " " * (b - a)
+    return "".join(chars)
 
 
 def _about_relationship(text: str) -> bool:
     """Talk about the two of them, not the courtesy "Thank you for sharing with me today"."""
-    return any(not _THANKS.search(text[max(0, m.start() - 60):m.start()])
-               for m in _RELATIONSHIP.finditer(text))
+    return bool(_RELATIONSHIP.search(without_thanks(text)))
 
 
 @lru_cache(maxsize=4096)

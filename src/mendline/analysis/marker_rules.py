@@ -23,7 +23,7 @@ from mendline.transcript import Utterance
 from mendline.vocabulary import TRANSCRIPT_MARKERS
 
 __all__ = ["Hit", "rule_hits", "vetoes", "invitation", "whole_span", "trim_span",
-           "benign_short_turn", "not_minimal"]
+           "benign_short_turn", "not_minimal", "answers_closed_question", "answers_offer"]
 
 _NEGATED_FRAME = folded(
     r"(?:not that|not saying|i'?m not saying|isn'?t that|i don'?t think|doesn'?t mean|"

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
 
-from mendline.analysis.acts import classify_therapist_turn
+from mendline.analysis.acts import classify_therapist_turn, without_thanks
 from mendline.analysis.lexicon import Cue, folded, platt, prefilter
 from mendline.analysis.result import Marker, Repair
 from mendline.analysis.strain import NO_STRAIN, StrainCues, strain_before
@@ -225,7 +225,14 @@ def _best(sid: str, text: str) -> tuple[Cue, re.Match[str]] | None:
     return best
 
 
+# Context words that a sentence of thanks ("Thank you for sharing this with me today") uses
+# as courtesy: they are read outside such sentences only.
+_COURTESY_BLIND = frozenset({"relationship", "here_and_now"})
+
+
 def _ctx(name: str, text: str) -> bool:
+    if name in _COURTESY_BLIND:
+        text = without_thanks(text)
     return bool(_lexicon().context[name].search(text))
 
 
@@ -307,7 +314,7 @@ def strategy_hits(text: str, ctx: RepairContext) -> dict[str, StrategyHit]:
 # ---------------------------------------------------------------- model features
 
 # Bumped whenever ``turn_features`` changes, so an old weights file is not misapplied.
-FEATURES_VERSION = "repairs-features.v2"
+FEATURES_VERSION = "repairs-features.v3"
 _TOKEN = re.compile(r"[a-z]+(?:'[a-z]+)?")
 _FLAGS = ("relationship", "ownership", "tentative", "openness", "persuading",
           "feeling_about_other", "politeness_sorry", "here_and_now")
