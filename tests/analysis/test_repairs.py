@@ -166,3 +166,19 @@ def test_immediate_strategy_after_a_complaint_like_reply() -> None:
                  ("client", "Scale of one to ten again. Why are you obsessed with numbers?"),
                  ("therapist", "Fair enough. No more numbers today. We can just talk it through."))
     assert "changes_task_or_goal" in found
+
+
+def test_a_calm_pattern_link_does_not_open_a_repair_conversation() -> None:
+    # the rules read turn 0 as a pattern link, but with no strain the gate refuses it, so
+    # the question after it is not "inside a repair" and keeps the stricter threshold
+    from mendline.analysis.repairs import featurize, strategy_hits
+
+    t = _t(("therapist", "You've told me the same thing happens with your sister, and with "
+                         "your dad before that: you go quiet so nobody gets upset. That "
+                         "pattern again."),
+           ("client", "Yes, I think that's right. It's something I've noticed a lot lately, "
+                      "and I want to understand it better."),
+           ("therapist", "What do you notice in yourself right now, saying that?"))
+    rows = featurize(t, [])
+    assert "links_to_patterns" in strategy_hits(t.utterances[0].text, rows[0][1])
+    assert not rows[1][1].prior_repair

@@ -314,7 +314,7 @@ def strategy_hits(text: str, ctx: RepairContext) -> dict[str, StrategyHit]:
 # ---------------------------------------------------------------- model features
 
 # Bumped whenever ``turn_features`` changes, so an old weights file is not misapplied.
-FEATURES_VERSION = "repairs-features.v3"
+FEATURES_VERSION = "repairs-features.v4"
 _TOKEN = re.compile(r"[a-z]+(?:'[a-z]+)?")
 _FLAGS = ("relationship", "ownership", "tentative", "openness", "persuading",
           "feeling_about_other", "politeness_sorry", "here_and_now")
@@ -454,14 +454,19 @@ def featurize(transcript: Transcript, markers: Sequence[Marker]
     """
     out = []
     rule_found: list[Repair] = []
+    strict = _strict()
     for u in transcript.utterances:
         if u.role is not Role.THERAPIST or not u.text.strip():
             continue
         ctx = context_for(transcript, u.index, markers, rule_found)
+        x = turn_features(u.text, ctx)
         for sid, hit in strategy_hits(u.text, ctx).items():
-            if hit.score >= RAW_THRESHOLD:
+            # only a repair the gate allows opens a repair conversation: a summary that
+            # reads like a pattern link in calm talk must not unlock the turns after it
+            if hit.score >= RAW_THRESHOLD and allowed(sid, hit.score, RAW_THRESHOLD, ctx, x,
+                                                      strict):
                 rule_found.append(_repair(u, sid, hit.score, hit.span, hit.why, DETECTOR))
-        out.append((u, ctx, turn_features(u.text, ctx)))
+        out.append((u, ctx, x))
     return out
 
 
