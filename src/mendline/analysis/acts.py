@@ -216,17 +216,18 @@ NO_ACT = TherapistAct(Act.OTHER)
 
 # A sentence of thanks ("Thank you for sharing that with me today.") is courtesy, not talk
 # about the relationship, however many "with me"s it holds.
-_THANKS_SENTENCE = folded(r"[^.?!…]*\bthanks?\b(?: you)?\b[^.?!…]*[.?!…]*")
+_SENTENCE_SPAN = re.compile(r"[^.?!…]+[.?!…]*")
+_THANKS = folded(r"\bthanks?\b")
 
 
 def without_thanks(text: str) -> str:
     """``text`` with its sentences of thanks blanked (same length, so spans still line up)."""
-    spans = [m.span() for m in _THANKS_SENTENCE.finditer(text) if m.end() > m.start()]
-    if not spans:
+    if "thank" not in text.lower():
         return text
     chars = list(text)
-    for a, b in spans:
-        chars[a:b] = " " * (b - a)
+    for m in _SENTENCE_SPAN.finditer(text):
+        if _THANKS.search(m.group(0)):
+            chars[m.start():m.end()] = " " * (m.end() - m.start())
     return "".join(chars)
 
 
