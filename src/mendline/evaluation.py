@@ -60,10 +60,13 @@ class Case:
     # wrong and is not scored.
     families: tuple[str, ...] | None = None
 
+    def covers_family(self, family: str) -> bool:
+        """Whether the coder labelled marker family ``family`` in this case."""
+        return self.families is None or family in self.families
+
     def covers(self, label: str) -> bool:
-        """Whether the coder labelled ``label``'s family in this case."""
-        return (self.families is None or label not in MARKERS
-                or label.split(".", 1)[0] in self.families)
+        """Whether the coder labelled ``label``'s family in this case (any non-marker: yes)."""
+        return label not in MARKERS or self.covers_family(label.split(".", 1)[0])
 
     @property
     def target_role(self) -> str:
@@ -215,15 +218,15 @@ class Scores:
     id_level: bool = True
 
     def add(self, case: Case, gold: set[str], pred: set[str], vocab: Sequence[str]) -> None:
-        if case.families is not None:  # flags of a family the coder did not label: unscored
-            gold = {g for g in gold if case.covers(g)}
-            pred = {p for p in pred if case.covers(p) or p == "rupture"}
+        # flags of a family the coder did not label are not scored
+        gold = {g for g in gold if case.covers(g)}
+        pred = {p for p in pred if case.covers(p)}
         if self.id_level:
             for mid in vocab:
                 if case.covers(mid):
                     self.per_id.setdefault(mid, Prf()).add(mid in gold, mid in pred)
             for fam in FAMILIES:
-                if case.families is not None and fam not in case.families:
+                if not case.covers_family(fam):
                     continue
                 self.per_family.setdefault(fam, Prf()).add(
                     any(g.startswith(fam + ".") for g in gold),

@@ -18,7 +18,7 @@ from enum import StrEnum
 from functools import lru_cache
 
 from mendline.analysis.lexicon import folded
-from mendline.analysis.questions import is_open_question, question_sentences
+from mendline.analysis.questions import is_open_question, question_sentences, sentence_spans
 from mendline.ingest.annotations import find_annotations
 from mendline.transcript import (
     Annotation,
@@ -216,7 +216,6 @@ NO_ACT = TherapistAct(Act.OTHER)
 
 # A sentence of thanks ("Thank you for sharing that with me today.") is courtesy, not talk
 # about the relationship, however many "with me"s it holds.
-_SENTENCE_SPAN = re.compile(r"[^.?!…]+[.?!…]*")
 _THANKS = folded(r"\bthanks?\b")
 
 
@@ -225,9 +224,9 @@ def without_thanks(text: str) -> str:
     if "thank" not in text.lower():
         return text
     chars = list(text)
-    for m in _SENTENCE_SPAN.finditer(text):
-        if _THANKS.search(m.group(0)):
-            chars[m.start():m.end()] = " " * (m.end() - m.start())
+    for a, b in sentence_spans(text):
+        if _THANKS.search(text[a:b]):
+            chars[a:b] = " " * (b - a)
     return "".join(chars)
 
 
@@ -460,12 +459,11 @@ _VAGUE = frozenset(
     "yup meh huh thanks thank thx exactly definitely absolutely totally course pretty quite "
     "bit little anything something everything nobody either neither true correct agree mean "
     "tell remember care please don't didn't can't dont cant didnt isn't wasn't it's that's "
-    "sounds sound fair enough depends totally hello hi bye sorry whatevs mhm uh-huh hm ah "
-    "aye yea ya nothin nada not quite alright interesting weird dunno idc hmm mmm usual "
-    "usually though okay-ish ok-ish fine-ish busy tired hard rough long quiet boring nice "
-    "strange different difficult tough crap rubbish shit awful terrible complicated "
-    "alive here there today yesterday week weekend mostly mainly generally basically "
-    "honestly actually literally obviously anyway anyways".split()
+    "sounds sound fair enough depends hello hi bye sorry whatevs mhm uh-huh hm ah aye yea ya "
+    "nothin nada not interesting weird idc hmm mmm usually though okay-ish ok-ish fine-ish "
+    "busy tired hard rough long quiet boring nice strange different difficult tough crap "
+    "rubbish shit awful terrible complicated alive here there today yesterday week weekend "
+    "mostly mainly generally basically honestly actually literally obviously anyway anyways".split()
 )
 
 

@@ -443,9 +443,10 @@ def vetoes(u: Utterance, f: ClientFeatures) -> set[str]:
         # therapist: content, not a complaint about this therapist (clinical.md). A turn
         # with neither ("please don't say that, it's cringe") is left to the model.
         out.add("confrontation.complaint_about_therapist")
-    if not (f.negative_stance or f.act.offers_intervention) or answers_offer(f):
+    offer_answered = answers_offer(f)
+    if not (f.negative_stance or f.act.offers_intervention) or offer_answered:
         out.add("confrontation.rejects_intervention")
-    if answers_offer(f):
+    if offer_answered:
         out.add("withdrawal.deferential_appeasing")
 
     for mid in ("withdrawal.avoidant_storytelling", "withdrawal.deferential_appeasing",

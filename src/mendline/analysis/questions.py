@@ -11,7 +11,7 @@ import re
 
 from mendline.analysis.lexicon import folded
 
-__all__ = ["question_sentences", "is_open_question", "is_question_turn"]
+__all__ = ["question_sentences", "sentence_spans", "is_open_question", "is_question_turn"]
 
 _SENTENCE = re.compile(r"[^.?!…]*[?]+|[^.?!…]+[.!…]*", re.UNICODE)
 
@@ -34,6 +34,11 @@ _FACTUAL = folded(
     r"^\s*(?:(?:and|so|but|um|uh|okay|ok|well)[,\s]+)*"
     r"(?:when|where|who|which|how (?:many|much|long|often|old|far))\b",
 )
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """[start, end) of each sentence of ``text``, split the same way as the questions."""
+    return [m.span() for m in _SENTENCE.finditer(text) if m.end() > m.start()]
 
 
 def question_sentences(text: str) -> list[str]:

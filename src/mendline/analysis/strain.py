@@ -27,6 +27,7 @@ from functools import lru_cache
 
 from mendline.analysis.acts import client_features, objects, previous_therapist, spoken
 from mendline.analysis.lexicon import folded
+from mendline.analysis.marker_rules import answers_closed_question, answers_offer
 from mendline.transcript import AnnotationKind, Role, Transcript, Utterance
 
 __all__ = ["StrainCues", "NO_STRAIN", "complaint_like", "terse", "strain_before",
@@ -167,7 +168,7 @@ def client_median_words(t: Transcript, index: int) -> float:
     return float(statistics.median(words)) if len(words) >= 3 else DEFAULT_MEDIAN_WORDS
 
 
-def _was_invited(t: Transcript, u: Utterance) -> bool:
+def _may_shut_down(t: Transcript, u: Utterance) -> bool:
     """Whether a terse reply may have shut something down rather than answered it.
 
     "No." to "Would you like to go on?", "Okay." to "How does that sound?" and "Good,
@@ -175,8 +176,6 @@ def _was_invited(t: Transcript, u: Utterance) -> bool:
     minimal-response marker, clinical.md). A "Yeah. Right." while the therapist explains
     stays a cue: recall-minded, it lets the repair layer see a client going quiet.
     """
-    from mendline.analysis.marker_rules import answers_closed_question, answers_offer
-
     f = client_features(u, previous_therapist(t, u.index))
     return not (answers_closed_question(f) or answers_offer(f)) or f.idk_closing
 
@@ -195,7 +194,7 @@ def strain_before(t: Transcript, index: int, client_turns: int = 2) -> StrainCue
         text = spoken(u)
         # a long, thoughtful reply is counter-evidence (clinical.md), whatever its words
         c = complaint_like(text) and u.words <= max(25.0, 1.5 * median)
-        s = (terse(text) and _was_invited(t, u)) or _silent(u)
+        s = (terse(text) and _may_shut_down(t, u)) or _silent(u)
         q = before >= 4 and u.words <= QUIETER_SHARE * median and u.words <= 4
         if c or s or q:
             nearest = index - u.index
