@@ -33,6 +33,7 @@ __all__ = [
     "import_file",
     "import_files",
     "transcript_files",
+    "date_in_name",
 ]
 
 log = logging.getLogger(__name__)
@@ -193,7 +194,7 @@ def import_files(
     files = transcript_files(paths)
     dates = dict(dates or {})
     for f in files:
-        dates.setdefault(f, _name_date(f))
+        dates.setdefault(f, date_in_name(f))
     files.sort(key=lambda f: (dates[f] or _modified_date(f), f.name))
     outcomes = []
     for f in files:
@@ -215,7 +216,7 @@ def import_files(
     return outcomes
 
 
-def _name_date(path: Path) -> dt.date | None:
+def date_in_name(path: Path) -> dt.date | None:
     """A date written in the file name (2026-03-04 or 20260304), as exporters often do."""
     m = re.search(r"(20\d\d)-?(\d\d)-?(\d\d)", path.name)
     if m:

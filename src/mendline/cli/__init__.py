@@ -6,8 +6,8 @@ on are printed as one line, never as a traceback. Commands are grouped by noun i
 of this package; importing them registers them on ``app``.
 
 Exit codes: 0 success; 1 an unexpected internal error; 2 invalid input or usage (a file that
-cannot be read, an unknown client, a bad option); 3 a batch import where some files were
-imported and some were not.
+cannot be read, an unknown client, a bad option); 3 a batch (``import`` of several files, or
+``batch``) where some files were analysed and some were not.
 """
 
 from __future__ import annotations
@@ -25,19 +25,15 @@ from mendline.errors import MendlineError, RolesUnresolved
 __all__ = ["app", "main"]
 
 # Importing a command module registers its commands; --help lists them in this order.
-COMMAND_MODULES = ("session_commands", "tracking_commands", "report_commands", "web_commands")
+COMMAND_MODULES = (
+    "session_commands",
+    "batch_commands",
+    "tracking_commands",
+    "report_commands",
+    "web_commands",
+)
 for _name in COMMAND_MODULES:
     importlib.import_module(f"mendline.cli.{_name}")
-
-
-def _describeroles_from(exc: RolesUnresolved) -> None:
-    err(f"error: {exc}")
-    err("Speakers in this transcript:")
-    for label, sample in exc.speakers.items():
-        err(f"  {label!r}: “{sample}”")
-    names = list(exc.speakers)
-    if len(names) >= 2:
-        err(f"For example: --therapist {names[0]!r} --client {names[1]!r}")
 
 
 def _describe_roles(exc: RolesUnresolved) -> None:

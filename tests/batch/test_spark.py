@@ -1,0 +1,51 @@
+"""The Spark engine in local mode: the same files as the local engine, from the same jobs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mendline.batch import ClientJob, run_jobs
+from mendline.cli import main
+from tests.batch.conftest import copy_demo_client, spark_or_skip
+
+
+def test_spark_writes_exactly_what_the_local_engine_writes(
+    demo_jobs: list[ClientJob], demo_results: Path, tmp_path: Path
+) -> None:
+    spark_or_skip()
+    # Two clients: one of them carries an open episode from its seventh session to its eighth.
+    jobs = [j for j in demo_jobs if j.client in ("C-ALDER", "C-BIRCH")]
+    summary = run_jobs(jobs, tmp_path / "spark", engine="spark", master="local[2]")
+    assert summary.sessions == 16 and not summary.errors
+    for name in ("analyses.jsonl", "sessions.csv"):
+        ours = (tmp_path / "spark" / name).read_text(encoding="utf-8").splitlines()
+        local = (demo_results / name).read_text(encoding="utf-8").splitlines()
+        assert ours == local[: len(ours)]  # the demo's clients are planned in this order
+
+
+def test_spark_from_the_command_reports_a_bad_file_like_the_local_engine(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    spark_or_skip()
+    archive = tmp_path / "archive"
+    copy_demo_client("cedar", archive / "C-3", limit=2)
+    (archive / "C-3" / "2026-01-01_empty.txt").write_text("")
+    with pytest.raises(SystemExit) as exc:
+        main(
+            [
+                "batch",
+                str(archive),
+                "--out",
+                str(tmp_path / "r"),
+                "--engine",
+                "spark",
+                "--master",
+                "local[2]",
+            ]
+        )
+    _, err = capsys.readouterr()
+    assert exc.value.code == 3
+    assert "C-3/2026-01-01_empty.txt" in err and "2 of 3 sessions analysed" in err
+    assert "Traceback" not in err
