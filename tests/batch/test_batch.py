@@ -187,7 +187,10 @@ def test_a_bad_file_is_reported_and_the_clients_other_sessions_still_run(tmp_pat
     archive = tmp_path / "archive"
     copy_demo_client("birch", archive / "C-9")
     (archive / "C-9" / "2026-01-01_broken.vtt").write_bytes(b"WEBVTT\n\n\x00\x01\x02binary")
-    summary = run_batch(archive, tmp_path / "out", workers=1)
+    seen: list[tuple[int, int]] = []
+    summary = run_batch(archive, tmp_path / "out", workers=1,
+                        progress=lambda done, total: seen.append((done, total)))
+    assert seen == [(n, 9) for n in range(10)]  # counted before the first analysis
     records = list(read_results(tmp_path / "out"))
     assert records[0]["file"] == "C-9/2026-01-01_broken.vtt" and records[0]["status"] == "error"
     assert records[0]["error"].startswith("C-9/2026-01-01_broken.vtt: ")

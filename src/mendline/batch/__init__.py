@@ -66,11 +66,26 @@ def run_batch(
     overwrite: bool = False,
     therapist: Iterable[str] = (),
     client_label: Iterable[str] = (),
-    progress: Callable[[Record], None] | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> BatchSummary:
-    """Plan, analyse and write: every input problem is reported before the first analysis."""
+    """Plan, analyse and write: every input problem is reported before the first analysis.
+
+    ``progress(done, total)`` is called once planning has counted the sessions, then after
+    each session.
+    """
     check_output(out, overwrite=overwrite)
     jobs = plan(source, therapist=therapist, client_label=client_label)
+    total = session_count(jobs)
+    done = 0
+
+    def one_more(_record: Record) -> None:
+        nonlocal done
+        done += 1
+        if progress:
+            progress(done, total)
+
+    if progress:
+        progress(0, total)
     return run_jobs(
         jobs,
         out,
@@ -78,7 +93,7 @@ def run_batch(
         workers=workers,
         master=master,
         overwrite=overwrite,
-        progress=progress,
+        progress=one_more,
     )
 
 
