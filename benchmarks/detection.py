@@ -1,6 +1,6 @@
 """Marker detection benchmarks: accuracy, real-language rates, speed. Prints; asserts nothing.
 
-    python benchmarks/detection.py [--split test] [--skip-mibot] [--skip-speed]
+    python benchmarks/detection.py [--split test] [--skip-mibot] [--skip-speed] [--skip-long]
 
 (a) ``mendline eval`` figures on ``corpora/markers/*.jsonl`` (the test split by default),
     with the keyword and VADER baselines beside them.
@@ -8,6 +8,12 @@
     al., Findings of ACL 2025): 106 real smokers talking with an MI counsellor bot. Marker
     rates per 100 client turns for clients who liked vs disliked the conversation, and the
     share of short client turns flagged. Read at run time only; nothing is copied.
+(d) Long turns: real sessions have client turns of 100-200 words, the corpus's are mostly
+    under 40. Each scored case of the split is scored again with about 90 words of neutral
+    client talk (unlabelled client turns of other dialogues in the split) before and then
+    after the target turn, so its marker sits at the end, or the start, of a long turn.
+    Markers that are the shape of a whole turn (minimal, storytelling, abstract, content
+    without affect) are left out: padding changes what their label means.
 (c) Speed: a synthetic 60-minute session (~600 utterances, ~9,000 words), median of 5 runs,
     and peak memory (tracemalloc for Python objects; the process's peak RSS, which also
     counts onnxruntime's native buffers). For markers.embed.v1 the text cache is cleared
@@ -279,6 +285,63 @@ def speed_figures(detector: str) -> None:
               f"{peak / 1e6:.1f} MB; process peak RSS so far {rss:.0f} MB")
 
 
+# Markers that are the shape of the whole turn (brevity, storytelling, abstraction, affect
+# absent from a story): padding the turn changes what the gold label means, so those cases
+# are left out of (d).
+_TURN_SHAPE = {"withdrawal.minimal_response", "withdrawal.avoidant_storytelling",
+               "withdrawal.abstract_communication", "withdrawal.content_affect_split"}
+
+
+def _with_filler(case, pool: list[str], before: bool):
+    """``case`` with ~90 words of neutral client talk added to its target turn."""
+    rng = random.Random(case.id)
+    filler: list[str] = []
+    while sum(len(f.split()) for f in filler) < 90:
+        filler.append(rng.choice(pool))
+    text = case.turns[case.target]["text"]
+    joined = " ".join([*filler, text] if before else [text, *filler])
+    turns = list(case.turns)
+    turns[case.target] = {**turns[case.target], "text": joined}
+    return replace(case, turns=tuple(turns))
+
+
+def _family_f1(cases, detector: str) -> dict[str, float]:
+    """Family F1 over ``cases``, turn-shape ids left out of gold and predictions alike."""
+    from mendline.evaluation import Prf, _marker_predictor
+
+    predict = _marker_predictor(detector)
+    scores = {"withdrawal": Prf(), "confrontation": Prf()}
+    for c in cases:
+        pred = {m for m in predict(case_transcript(c), c.target) if c.covers(m)} - _TURN_SHAPE
+        gold = set(c.labels) - _TURN_SHAPE
+        for fam, prf in scores.items():
+            if c.covers_family(fam):
+                prf.add(any(g.startswith(fam) for g in gold), any(p.startswith(fam) for p in pred))
+    return {k: v.f1 for k, v in scores.items()}
+
+
+def long_turn_figures(split: str, detector: str) -> None:
+    files = sorted(glob.glob(str(ROOT / "corpora" / "markers" / "*.jsonl")))
+    cases = [c for f in files for c in load_cases(f) if split_of(c.dialogue) == split]
+    client = [c for c in cases if c.target_role == "client"
+              and not set(c.labels) & _TURN_SHAPE and c.hard_negative not in _TURN_SHAPE]
+    pool = sorted({c.turns[c.target]["text"] for c in client
+                   if not c.labels and c.hard_negative is None
+                   and len(c.turns[c.target]["text"].split()) >= 8
+                   and not c.turns[c.target]["text"].rstrip().endswith("?")})
+    print(f"(d) long turns, {split} split, {detector}: {len(client)} client cases; filler "
+          f"from {len(pool)} unlabelled client turns; family F1 without turn-shape ids")
+    print("                                     macro  withdr.  confr.")
+    for label, variant in (("as written", client),
+                           ("marker at the end of a long turn",
+                            [_with_filler(c, pool, True) for c in client]),
+                           ("marker at the start of a long turn",
+                            [_with_filler(c, pool, False) for c in client])):
+        fam = _family_f1(variant, detector)
+        print(f"  {label:<34} {sum(fam.values()) / 2:6.3f} {fam['withdrawal']:8.2f} "
+              f"{fam['confrontation']:7.2f}")
+
+
 def main(argv: list[str]) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--split", default="test", choices=["train", "dev", "test"])
@@ -287,6 +350,7 @@ def main(argv: list[str]) -> None:
                          "one, the default detector first")
     ap.add_argument("--skip-mibot", action="store_true")
     ap.add_argument("--skip-speed", action="store_true")
+    ap.add_argument("--skip-long", action="store_true")
     args = ap.parse_args(argv)
     detectors = args.detector or [DEFAULT_DETECTOR, *sorted(set(DETECTORS) - {DEFAULT_DETECTOR})]
     corpus_figures(args.split, detectors)
@@ -294,6 +358,9 @@ def main(argv: list[str]) -> None:
         for det in detectors:
             print()
             mibot_figures(det)
+    if not args.skip_long:
+        print()
+        long_turn_figures(args.split, detectors[0])
     if not args.skip_speed:
         for det in detectors:
             print()

@@ -39,6 +39,9 @@ class MarkerDef:
     label: str
     description: str
     from_records: bool = False  # signalled by attendance or engagement, not by one utterance
+    # Read from the shape of the whole turn (its brevity, its drift from the question, its
+    # distance, its tone against its content), so never from one stretch of a long turn.
+    turn_shape: bool = False
 
     @property
     def family(self) -> Family:
@@ -69,16 +72,19 @@ MARKERS: dict[str, MarkerDef] = {
             f"{_W}.minimal_response",
             "Minimal response",
             "A very short or closed reply where the therapist invited more.",
+            turn_shape=True,
         ),
         MarkerDef(
             f"{_W}.abstract_communication",
             "Abstract talk",
             "General or intellectual talk that keeps distance from own experience.",
+            turn_shape=True,
         ),
         MarkerDef(
             f"{_W}.avoidant_storytelling",
             "Moving away from the topic",
             "A story or change of subject that leads away from the focus of the work.",
+            turn_shape=True,
         ),
         MarkerDef(
             f"{_W}.deferential_appeasing",
@@ -89,6 +95,7 @@ MARKERS: dict[str, MarkerDef] = {
             f"{_W}.content_affect_split",
             "Feeling and content apart",
             "How something is said does not match what is said (e.g. laughing at a loss).",
+            turn_shape=True,
         ),
         MarkerDef(
             f"{_W}.self_criticism_hopelessness",

@@ -21,10 +21,12 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from importlib import resources
+from typing import TYPE_CHECKING
 
 from mendline.analysis.acts import (
     DEFAULT_OPEN_REPLY_WORDS,
@@ -33,12 +35,17 @@ from mendline.analysis.acts import (
     client_features,
     open_reply_baselines,
     previous_therapist,
+    reported_spans,
 )
 from mendline.analysis.lexicon import platt
 from mendline.analysis.marker_rules import Hit, invitation, rule_hits, vetoes, whole_span
+from mendline.analysis.questions import sentence_spans
 from mendline.analysis.result import Marker
-from mendline.transcript import Role, Transcript, Utterance
+from mendline.transcript import Role, Transcript, Utterance, count_words
 from mendline.vocabulary import MARKERS, TRANSCRIPT_MARKERS
+
+if TYPE_CHECKING:
+    import numpy as np
 
 __all__ = [
     "Detector",
@@ -54,6 +61,11 @@ __all__ = [
     "MODEL_RESOURCE",
     "detect_markers",
     "soften",
+    "ClientUnit",
+    "client_units",
+    "stretches",
+    "strongest",
+    "unit_marker",
 ]
 
 # Where tools/train_markers.py writes the learned weights, relative to the package.
@@ -156,7 +168,96 @@ class Detector:
     run: Callable[[Transcript], list[Marker]]
 
 
-def _client_turns(t: Transcript) -> list[tuple[Utterance, ClientFeatures, bool]]:
+# A client turn longer than this is also read in stretches. Real sessions have client turns
+# of 100-200 words; the models learnt from turns mostly under 40, and read whole, a complaint
+# at the end of a long turn was lost in it (benchmarks/detection.py, section d).
+LONG_TURN_WORDS = 40
+STRETCH_WORDS = 20
+# A stretch is read as if it were said on its own, so one that began with "No." or "Fine."
+# would read as a terse reply to the therapist; a sentence this short heads no stretch.
+_MIN_HEAD_WORDS = 4
+_TOKEN = re.compile(r"\S+")
+
+
+@dataclass(frozen=True, slots=True)
+class ClientUnit:
+    """What a detector reads: a whole client turn, or one stretch of a long one.
+
+    ``utterance`` is what is read (the turn, or a stretch with the turn's index, speaker and
+    times); ``turn`` is where markers are reported, ``offset`` where the stretch starts in
+    ``turn.text``; ``ids`` are the markers this unit may show: a long turn's shape markers
+    (brevity, drift, distance, tone against content) come from the whole turn, every other
+    marker from its stretches, so a complaint is quoted where it was said.
+    """
+
+    turn: Utterance
+    utterance: Utterance
+    offset: int
+    features: ClientFeatures
+    has_prev: bool
+    ids: frozenset[str]
+
+    @property
+    def is_stretch(self) -> bool:
+        return self.utterance is not self.turn
+
+
+_SHAPE_IDS = frozenset(m for m in TRANSCRIPT_MARKERS if MARKERS[m].turn_shape)
+_LOCAL_IDS = frozenset(TRANSCRIPT_MARKERS) - _SHAPE_IDS
+_ALL_IDS = frozenset(TRANSCRIPT_MARKERS)
+
+
+def _pieces(text: str) -> list[tuple[int, int]]:
+    """Sentences of ``text``; a run-on sentence (unpunctuated speech) cut every
+    STRETCH_WORDS words."""
+    out = []
+    for a, b in sentence_spans(text):
+        tokens = [m.span() for m in _TOKEN.finditer(text, a, b)]
+        if len(tokens) <= 2 * STRETCH_WORDS:
+            if tokens:
+                out.append((tokens[0][0], tokens[-1][1]))
+            continue
+        for k in range(0, len(tokens), STRETCH_WORDS):
+            chunk = tokens[k:k + STRETCH_WORDS]
+            out.append((chunk[0][0], chunk[-1][1]))
+    return out
+
+
+def stretches(text: str) -> list[tuple[int, int]]:
+    """One stretch from each sentence on: the sentence, and the ones after it while the
+    stretch is under STRETCH_WORDS words. Each sentence is read at the head of its own
+    stretch, never at the tail of an unrelated story, which is where a late complaint was
+    diluted. A stretch never starts or ends inside quoted or reported speech, so "and I
+    said, 'Are you kidding me?'" is still read as said to someone else."""
+    pieces = _pieces(text)
+    counts = [count_words(text[a:b]) for a, b in pieces]
+    # (a reported-speech span that runs on for lines is unpunctuated talk, not a quotation)
+    quoted = [(a, b) for a, b in reported_spans(text)
+              if count_words(text[a:b]) <= 3 * STRETCH_WORDS]
+    out: list[tuple[int, int]] = []
+    for start in range(len(pieces)):
+        head = pieces[start][0]
+        if start and (counts[start] < _MIN_HEAD_WORDS or any(a < head < b for a, b in quoted)):
+            continue  # "No." inside a turn is not a reply to the therapist: never a head
+        end, n = start, 0
+        while end < len(pieces) and (
+            n < STRETCH_WORDS or end == start
+            or any(a < pieces[end - 1][1] < b for a, b in quoted)
+        ):
+            n += counts[end]
+            end += 1
+        out.append((head, pieces[end - 1][1]))
+    return out
+
+
+def _stretch(u: Utterance, a: int, b: int) -> Utterance:
+    anns = tuple(replace(x, span=(x.span[0] - a, x.span[1] - a)) for x in u.annotations
+                 if x.span[0] >= a and x.span[1] <= b)
+    return Utterance(u.index, u.speaker, u.role, u.text[a:b], u.start_s, u.end_s, anns, u.line)
+
+
+def client_units(t: Transcript, *, stretched: bool = True) -> list[ClientUnit]:
+    """Every non-empty client turn, with its stretches when it is long (``stretched``)."""
     baselines = open_reply_baselines(t)
     out = []
     for i, u in enumerate(t.utterances):
@@ -166,7 +267,35 @@ def _client_turns(t: Transcript) -> list[tuple[Utterance, ClientFeatures, bool]]
         before = t.utterances[i - 1] if i > 0 else None
         other = (before is not None and before.role is Role.CLIENT
                  and before.speaker != u.speaker)
-        out.append((u, client_features(u, prev, baselines[i], other), prev is not None))
+        f = client_features(u, prev, baselines[i], other)
+        parts = stretches(u.text) if stretched and f.words > LONG_TURN_WORDS else []
+        if len(parts) < 2:
+            out.append(ClientUnit(u, u, 0, f, prev is not None, _ALL_IDS))
+            continue
+        out.append(ClientUnit(u, u, 0, f, prev is not None, _SHAPE_IDS))
+        for a, b in parts:
+            part = _stretch(u, a, b)
+            out.append(ClientUnit(u, part, a, client_features(part, prev, baselines[i], other),
+                                  prev is not None, _LOCAL_IDS))
+    return out
+
+
+def _client_turns(t: Transcript) -> list[tuple[Utterance, ClientFeatures, bool]]:
+    """Whole client turns only: what the models are trained on."""
+    return [(c.turn, c.features, c.has_prev) for c in client_units(t, stretched=False)]
+
+
+def strongest(markers: list[Marker]) -> list[Marker]:
+    """One marker per turn and id (a long turn's stretches overlap): the most confident."""
+    best: dict[tuple[int, str], int] = {}
+    out: list[Marker] = []
+    for m in markers:
+        key = (m.utterance, m.id)
+        if key not in best:
+            best[key] = len(out)
+            out.append(m)
+        elif m.confidence > out[best[key]].confidence:
+            out[best[key]] = m
     return out
 
 
@@ -214,15 +343,22 @@ def featurize(t: Transcript) -> list[tuple[Utterance, dict[str, Hit], list[float
     return out
 
 
+def unit_marker(c: ClientUnit, mid: str, conf: float, span: tuple[int, int], why: str,
+                detector: str) -> Marker:
+    """A marker found in unit ``c``, reported on its turn (span moved into the turn's text)."""
+    return _make(c.turn, mid, conf, (span[0] + c.offset, span[1] + c.offset), why,
+                 c.features, detector)
+
+
 def _run_rules(t: Transcript) -> list[Marker]:
     out = []
-    for u, f, _ in _client_turns(t):
-        for mid, hit in rule_hits(u, f).items():
+    for c in client_units(t):
+        for mid, hit in rule_hits(c.utterance, c.features).items():
             conf = hit.score * (0.5 if hit.counter else 1.0)
-            if conf >= _RULE_THRESHOLD:
-                out.append(_make(u, mid, soften(conf, f, mid), hit.span, hit.why, f,
-                                 _RULES_NAME))
-    return out
+            if mid in c.ids and conf >= _RULE_THRESHOLD:
+                out.append(unit_marker(c, mid, soften(conf, c.features, mid), hit.span,
+                                       hit.why, _RULES_NAME))
+    return strongest(out)
 
 
 # Clinician wording for the context features a model-only flag can rest on.
@@ -274,18 +410,20 @@ def _run_model(t: Transcript, *, model_only: bool = False,
     model = _model()
     if model is None:
         return _run_rules(t)
+    probs = _probabilities(model)
     out = []
-    for u, f, has_prev in _client_turns(t):
+    for c in client_units(t):
+        u, f = c.utterance, c.features
         hits = rule_hits(u, f)
-        x = feature_vector(f, hits, has_prev)
+        x = feature_vector(f, hits, c.has_prev)
         vetoed = vetoes(u, f)
         found: list[tuple[str, float, Hit | None]] = []
-        for mid in TRANSCRIPT_MARKERS:
+        ps = probs(x)
+        for j, mid in enumerate(TRANSCRIPT_MARKERS):
             hit = hits.get(mid)
-            if mid in vetoed and (hit is None or hit.counter):
+            if mid not in c.ids or (mid in vetoed and (hit is None or hit.counter)):
                 continue
-            p = model[mid].prob(x)
-            p = max(p, cue_precision(model[mid], hit))
+            p = max(float(ps[j]), cue_precision(model[mid], hit))
             if p >= model[mid].threshold:
                 found.append((mid, soften(p, f, mid), hit))
         for mid, p, hit in found:
@@ -295,8 +433,26 @@ def _run_model(t: Transcript, *, model_only: bool = False,
                 span, why = whole_span(u), _model_why(model[mid], x)
             else:
                 span, why = hit.span, hit.why
-            out.append(_make(u, mid, p, span, why, f, name))
-    return out
+            out.append(unit_marker(c, mid, p, span, why, name))
+    return strongest(out)
+
+
+def _probabilities(model: dict[str, _IdModel]) -> Callable[[list[float]], np.ndarray]:
+    """Every id's calibrated probability for one feature vector, in one matrix product
+    (``_IdModel.prob`` id by id, vectorised: the same numbers)."""
+    import numpy as np
+
+    ms = [model[mid] for mid in TRANSCRIPT_MARKERS]
+    w = np.array([m.weights for m in ms], dtype=np.float64).T
+    b = np.array([m.bias for m in ms])
+    a = np.array([m.platt_a for m in ms])
+    pb = np.array([m.platt_b for m in ms])
+
+    def probs(x: list[float]) -> np.ndarray:
+        z = np.asarray(x, dtype=np.float64) @ w + b
+        return 1.0 / (1.0 + np.exp(-np.clip(a * z + pb, -30.0, 30.0)))
+
+    return probs
 
 
 DETECTORS: dict[str, Detector] = {

@@ -43,7 +43,7 @@ from mendline.vocabulary import TRANSCRIPT_MARKERS
 if TYPE_CHECKING:
     import numpy as np
 
-    from mendline.analysis.markers import Detector
+    from mendline.analysis.markers import ClientUnit, Detector
 
 # This module builds on mendline.analysis.markers, and markers.py registers this detector
 # from its last lines; so names from markers are imported where used (``_markers()``),
@@ -107,34 +107,47 @@ _TOPIC_SHIFT_OVERLAP = 0.1
 
 @dataclass(frozen=True, slots=True)
 class TurnRow:
-    """One non-empty client turn with everything the embedding model needs."""
+    """One client unit (a turn, or a stretch of a long one) with what the model needs."""
 
-    utterance: Utterance
-    features: ClientFeatures
+    unit: ClientUnit
     hits: dict[str, Hit]
     base: list[float]  # markers.feature_vector, in FEATURE_NAMES order
     vetoed: set[str]
-    client_text: str  # what is encoded for the client turn
-    has_prev: bool  # a therapist turn comes before it
+    client_text: str  # what is encoded
+
+    @property
+    def utterance(self) -> Utterance:
+        return self.unit.utterance
+
+    @property
+    def features(self) -> ClientFeatures:
+        return self.unit.features
+
+    @property
+    def has_prev(self) -> bool:  # a therapist turn comes before it
+        return self.unit.has_prev
 
 
 def _norm(text: str) -> str:
     return " ".join(text.split())
 
 
-def turn_rows(t: Transcript) -> list[TurnRow]:
-    """The client turns of ``t`` with features, cue hits and vetoes (shared with training)."""
+def turn_rows(t: Transcript, *, stretched: bool = False) -> list[TurnRow]:
+    """The client turns of ``t`` with features, cue hits and vetoes (shared with training,
+    which reads whole turns); ``stretched`` adds the stretches of long turns, as analysis
+    reads them (:func:`mendline.analysis.markers.client_units`)."""
     mk = _markers()
     out = []
-    for u, f, has_prev in mk._client_turns(t):
+    for c in mk.client_units(t, stretched=stretched):
+        u, f = c.utterance, c.features
         hits = rule_hits(u, f)
         vetoed = vetoes(u, f)
         if benign_short_turn(f.spoken):
             vetoed = vetoed | {m for m in TRANSCRIPT_MARKERS if m not in hits}
         if _open_request(f):
             vetoed = vetoed | {"confrontation.control_pressure"}
-        out.append(TurnRow(u, f, hits, mk.feature_vector(f, hits, has_prev), vetoed,
-                           _norm(u.text), has_prev))
+        out.append(TurnRow(c, hits, mk.feature_vector(f, hits, c.has_prev), vetoed,
+                           _norm(u.text)))
     return out
 
 
@@ -220,7 +233,7 @@ def _why(mid: str, hit: Hit | None, r: TurnRow) -> str:
 def _run(t: Transcript) -> list[Marker]:
     import numpy as np
 
-    rows = turn_rows(t)
+    rows = turn_rows(t, stretched=True)
     if not rows:
         return []
     mk = _markers()
@@ -233,7 +246,7 @@ def _run(t: Transcript) -> list[Marker]:
         probs: dict[str, float] = {}  # ids the boundary rules leave open, with their prob
         for j, mid in enumerate(TRANSCRIPT_MARKERS):
             hit = r.hits.get(mid)
-            if mid in r.vetoed and (hit is None or hit.counter):
+            if mid not in r.unit.ids or (mid in r.vetoed and (hit is None or hit.counter)):
                 continue
             bucket = mk.cue_bucket(hit)
             floor = (model.strong_floor[j] if bucket == "strong" else
@@ -241,14 +254,19 @@ def _run(t: Transcript) -> list[Marker]:
             probs[mid] = max(float(p[k, j]), float(floor))
         found = [mid for j, mid in enumerate(TRANSCRIPT_MARKERS)
                  if mid in probs and probs[mid] >= model.threshold[j]]
-        extra = _family_fallback(probs, found, model.family_threshold, signed_families(r))
+        signed = signed_families(r)
+        if r.unit.is_stretch and "confrontation" not in signed:
+            # Read out of its turn, a stretch's "you" may be generic or banter: a
+            # confrontation there needs a sign of its own (a cue, disagreement, a judgement).
+            found = [mid for mid in found if not mid.startswith("confrontation.")]
+        extra = _family_fallback(probs, found, model.family_threshold, signed)
         for mid in found + extra:
             hit = r.hits.get(mid)
             span = hit.span if hit is not None else whole_span(r.utterance)
             why = _why_family(mid) if mid in extra and hit is None else _why(mid, hit, r)
-            out.append(mk._make(r.utterance, mid, mk.soften(probs[mid], r.features, mid), span,
-                                why, r.features, NAME))
-    return out
+            out.append(mk.unit_marker(r.unit, mid, mk.soften(probs[mid], r.features, mid),
+                                      span, why, NAME))
+    return mk.strongest(out)
 
 
 def signed_families(r: TurnRow) -> set[str]:
