@@ -182,3 +182,18 @@ def test_a_calm_pattern_link_does_not_open_a_repair_conversation() -> None:
     rows = featurize(t, [])
     assert "links_to_patterns" in strategy_hits(t.utterances[0].text, rows[0][1])
     assert not rows[1][1].prior_repair
+
+
+def test_a_check_in_on_the_repair_is_not_also_a_fresh_invitation() -> None:
+    # "how has it been to say that to me?" after the therapist owned their part asks how the
+    # repair conversation felt: one move, the check-in, not also an invitation
+    found = _ids(
+        ("therapist", "Can I stop you for a moment? I think I went to the questionnaire scores "
+                      "instead of listening to you."),
+        ("client", "You did. I felt like you'd made your mind up before I sat down."),
+        ("therapist", "You're right, I had the scores in my head, and I went to them instead of "
+                      "to you. I'm sorry."),
+        ("client", "It's okay. It's just, I'm more than the scores."),
+        ("therapist", "You are. Can I ask how it's been to say that to me?"))
+    assert "checks_in_after_repair" in found
+    assert "invites_discussion_of_relationship" not in found

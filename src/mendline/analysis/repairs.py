@@ -515,5 +515,19 @@ def detect_repairs(transcript: Transcript, markers: Sequence[Marker]) -> list[Re
             else:
                 span, why = _whole(u.text), _model_why(model[sid], x)
             turn.append(_repair(u, sid, p, span, why, DETECTOR_MODEL))
-        found.extend(sorted(turn, key=lambda r: -r.confidence))
+        found.extend(sorted(_check_in_not_invitation(turn), key=lambda r: -r.confidence))
     return found
+
+
+def _check_in_not_invitation(turn: list[Repair]) -> list[Repair]:
+    """A turn's repairs without the invitation when the same turn is a check-in.
+
+    "How has it been to say that to me?" asks how the repair conversation itself felt: 3RS
+    and the corpus guide code it as one move, the check-in, not also as a fresh invitation
+    to talk about the relationship (the two share "you / me / how does it feel" wording, so
+    the per-strategy models both fire on it). The rules apply the same principle to raw
+    scores in ``strategy_hits``; here it decides between the models' reported ids.
+    """
+    if any(r.id == "checks_in_after_repair" for r in turn):
+        return [r for r in turn if r.id != "invites_discussion_of_relationship"]
+    return turn
