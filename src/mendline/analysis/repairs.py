@@ -314,10 +314,10 @@ def strategy_hits(text: str, ctx: RepairContext) -> dict[str, StrategyHit]:
 # ---------------------------------------------------------------- model features
 
 # Bumped whenever ``turn_features`` changes, so an old weights file is not misapplied.
-FEATURES_VERSION = "repairs-features.v4"
+FEATURES_VERSION = "repairs-features.v5"
 _TOKEN = re.compile(r"[a-z]+(?:'[a-z]+)?")
 _FLAGS = ("relationship", "ownership", "tentative", "openness", "persuading",
-          "feeling_about_other", "politeness_sorry", "here_and_now")
+          "feeling_about_other", "politeness_sorry", "here_and_now", "recap")
 
 
 def _tokens(text: str) -> list[str]:
@@ -400,6 +400,12 @@ def allowed(sid: str, p: float, threshold: float, ctx: RepairContext, x: dict[st
     the relationship here and now and the model is sure (``strict``).
     """
     if p < threshold:
+        return False
+    if "flag:recap" in x and not (sid == "acknowledges_contribution" and "flag:ownership" in x):
+        # "Let me summarise what we've talked about today" recaps the session's content: a
+        # routine move (the "S" of motivational interviewing's OARS), not a response to a
+        # strain, however many of the client's themes and the therapist's "we" it repeats.
+        # Owning a misstep inside a recap ("and I'm sorry I pushed earlier") still counts.
         return False
     if sid in _IMMEDIATE:
         return ctx.strained or ctx.prior_repair
