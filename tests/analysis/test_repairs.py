@@ -182,3 +182,44 @@ def test_a_calm_pattern_link_does_not_open_a_repair_conversation() -> None:
     rows = featurize(t, [])
     assert "links_to_patterns" in strategy_hits(t.utterances[0].text, rows[0][1])
     assert not rows[1][1].prior_repair
+
+
+def test_a_check_in_on_the_repair_is_not_also_a_fresh_invitation() -> None:
+    # "how has it been to say that to me?" after the therapist owned their part asks how the
+    # repair conversation felt: one move, the check-in, not also an invitation
+    found = _ids(
+        ("therapist", "Can I stop you for a moment? I think I went to the questionnaire scores "
+                      "instead of listening to you."),
+        ("client", "You did. I felt like you'd made your mind up before I sat down."),
+        ("therapist", "You're right, I had the scores in my head, and I went to them instead of "
+                      "to you. I'm sorry."),
+        ("client", "It's okay. It's just, I'm more than the scores."),
+        ("therapist", "You are. Can I ask how it's been to say that to me?"))
+    assert "checks_in_after_repair" in found
+    assert "invites_discussion_of_relationship" not in found
+
+
+def test_a_session_recap_is_not_a_repair() -> None:
+    # an end-of-session summary repeats the client's themes and says "we" a lot, and the
+    # terse "No" before it reads as strain, but a recap is routine, not a response to it
+    found = _ids(
+        ("client", "The next step is probably drinking less in the week or switching to "
+                   "low-alcohol beer."),
+        ("therapist", "Thinking about ways to cut down shows you're already thinking about "
+                      "practical steps. Is there anything else you'd like to explore today?"),
+        ("client", "No"),
+        ("therapist", "Thank you for talking with me today. Let's briefly go over what we've "
+                      "talked about. You've said that a drink after work takes the edge off, "
+                      "especially with everything going on at work and at home. Despite that, "
+                      "you have a strong wish to cut down for your sleep and your family, and "
+                      "you're thinking about a smaller step that suits where you are right now."))
+    assert found == set()
+
+
+def test_owning_a_misstep_inside_a_recap_still_counts() -> None:
+    found = _ids(
+        ("therapist", "Could you rate the urge from one to ten?"),
+        ("client", "Scale of one to ten again. Why are you obsessed with numbers?"),
+        ("therapist", "Let me summarise what we've covered today. And I think I pushed the "
+                      "numbers on you again, that's on me."))
+    assert "acknowledges_contribution" in found

@@ -314,10 +314,10 @@ def strategy_hits(text: str, ctx: RepairContext) -> dict[str, StrategyHit]:
 # ---------------------------------------------------------------- model features
 
 # Bumped whenever ``turn_features`` changes, so an old weights file is not misapplied.
-FEATURES_VERSION = "repairs-features.v4"
+FEATURES_VERSION = "repairs-features.v5"
 _TOKEN = re.compile(r"[a-z]+(?:'[a-z]+)?")
 _FLAGS = ("relationship", "ownership", "tentative", "openness", "persuading",
-          "feeling_about_other", "politeness_sorry", "here_and_now")
+          "feeling_about_other", "politeness_sorry", "here_and_now", "recap")
 
 
 def _tokens(text: str) -> list[str]:
@@ -400,6 +400,12 @@ def allowed(sid: str, p: float, threshold: float, ctx: RepairContext, x: dict[st
     the relationship here and now and the model is sure (``strict``).
     """
     if p < threshold:
+        return False
+    if "flag:recap" in x and not (sid == "acknowledges_contribution" and "flag:ownership" in x):
+        # "Let me summarise what we've talked about today" recaps the session's content: a
+        # routine move (the "S" of motivational interviewing's OARS), not a response to a
+        # strain, however many of the client's themes and the therapist's "we" it repeats.
+        # Owning a misstep inside a recap ("and I'm sorry I pushed earlier") still counts.
         return False
     if sid in _IMMEDIATE:
         return ctx.strained or ctx.prior_repair
@@ -515,5 +521,19 @@ def detect_repairs(transcript: Transcript, markers: Sequence[Marker]) -> list[Re
             else:
                 span, why = _whole(u.text), _model_why(model[sid], x)
             turn.append(_repair(u, sid, p, span, why, DETECTOR_MODEL))
-        found.extend(sorted(turn, key=lambda r: -r.confidence))
+        found.extend(sorted(_check_in_not_invitation(turn), key=lambda r: -r.confidence))
     return found
+
+
+def _check_in_not_invitation(turn: list[Repair]) -> list[Repair]:
+    """A turn's repairs without the invitation when the same turn is a check-in.
+
+    "How has it been to say that to me?" asks how the repair conversation itself felt: 3RS
+    and the corpus guide code it as one move, the check-in, not also as a fresh invitation
+    to talk about the relationship (the two share "you / me / how does it feel" wording, so
+    the per-strategy models both fire on it). The rules apply the same principle to raw
+    scores in ``strategy_hits``; here it decides between the models' reported ids.
+    """
+    if any(r.id == "checks_in_after_repair" for r in turn):
+        return [r for r in turn if r.id != "invites_discussion_of_relationship"]
+    return turn
