@@ -25,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from synthetic import Turn, make_session, render  # noqa: E402
 
+from mendline.analysis import embeddings  # noqa: E402
 from mendline.batch import plan_archive, run_jobs  # noqa: E402
 
 
@@ -67,6 +68,8 @@ def main() -> None:
             times = []
             for run in range(args.runs):
                 out = work / f"out-{engine}-{workers}-{run}"
+                if embeddings.available():  # no text cache carried from the last run
+                    embeddings.get_encoder()._cache.clear()
                 start = time.perf_counter()
                 summary = run_jobs(jobs, out, engine=engine, workers=workers, master="local[2]")
                 times.append(time.perf_counter() - start)

@@ -77,8 +77,14 @@ def available() -> bool:
     return all(_found(name) for name in _REQUIRED)
 
 
+THREADS_ENV = "MENDLINE_ENCODER_THREADS"
+
+
 def _threads() -> int:
-    """Intra-op threads: all cores up to 2 (this model gains nothing beyond, measured)."""
+    """Intra-op threads: all cores up to 2 (this model gains nothing beyond, measured), or
+    ``MENDLINE_ENCODER_THREADS``: batch workers set 1, since they already fill the cores."""
+    if (wanted := os.environ.get(THREADS_ENV, "").strip()).isdigit() and int(wanted) > 0:
+        return int(wanted)
     return max(1, min(2, os.cpu_count() or 1))
 
 

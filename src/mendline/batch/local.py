@@ -13,6 +13,7 @@ from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
+from mendline.analysis.embeddings import THREADS_ENV
 from mendline.batch.plan import ClientJob
 from mendline.batch.work import Record, analyse_client
 from mendline.errors import MendlineError
@@ -27,6 +28,11 @@ def default_workers() -> int:
     return os.cpu_count() or 1
 
 
+def _one_encoder_thread() -> None:
+    """Workers already fill the cores: an encoder using two threads in each would fight."""
+    os.environ[THREADS_ENV] = "1"
+
+
 def run_local(jobs: Sequence[ClientJob], *, workers: int | None = None) -> Iterator[Record]:
     """Analyse ``jobs``; ``workers=1`` runs in this process (no pool): debugging, baselines."""
     n = min(workers or default_workers(), max(1, len(jobs)))
@@ -37,7 +43,8 @@ def run_local(jobs: Sequence[ClientJob], *, workers: int | None = None) -> Itera
     # "spawn": a fresh interpreter per worker, so nothing the parent has loaded or started
     # (threads, an ONNX session, a database connection) is copied into the workers.
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=n, mp_context=context) as pool:
+    with ProcessPoolExecutor(max_workers=n, mp_context=context,
+                             initializer=_one_encoder_thread) as pool:
         try:
             for records in pool.map(analyse_client, jobs):
                 yield from records

@@ -17,6 +17,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from mendline.analysis.embeddings import THREADS_ENV
 from mendline.batch.plan import ClientJob
 from mendline.batch.work import Record, analyse_client
 from mendline.errors import MendlineError
@@ -33,6 +34,8 @@ def spark_session(master: str = "local[*]") -> Any:
             "the Spark engine needs PySpark and Java 17+: pip install 'mendline[spark]'"
         ) from None
     builder = SparkSession.builder.master(master).appName("mendline-batch")
+    # Executors' Python workers fill the cores: one encoder thread each (embeddings._threads).
+    builder = builder.config(f"spark.executorEnv.{THREADS_ENV}", "1")
     builder = builder.config("spark.ui.enabled", "false").config(
         "spark.ui.showConsoleProgress", "false"
     )
