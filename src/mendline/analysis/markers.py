@@ -37,7 +37,6 @@ from mendline.analysis.acts import (
     previous_therapist,
     reported_spans,
 )
-from mendline.analysis.lexicon import platt
 from mendline.analysis.marker_rules import Hit, invitation, rule_hits, vetoes, whole_span
 from mendline.analysis.questions import sentence_spans
 from mendline.analysis.result import Marker
@@ -134,11 +133,6 @@ class _IdModel:
     threshold: float
     strong_rule_precision: float  # share of strong, uncountered cue hits that were right
     medium_rule_precision: float  # the same for medium cue hits (weight 0.5 to 0.8)
-
-
-    def prob(self, x: list[float]) -> float:
-        z = self.bias + sum(w * v for w, v in zip(self.weights, x, strict=True))
-        return platt(z, self.platt_a, self.platt_b)
 
 
 @lru_cache(maxsize=1)
@@ -413,7 +407,7 @@ def _run_model(t: Transcript, *, model_only: bool = False,
     model = _model()
     if model is None:
         return _run_rules(t)
-    probs = _probabilities(model)
+    probs = _probabilities()
     out = []
     for c in client_units(t):
         u, f = c.utterance, c.features
@@ -440,11 +434,15 @@ def _run_model(t: Transcript, *, model_only: bool = False,
     return strongest(out)
 
 
-def _probabilities(model: dict[str, _IdModel]) -> Callable[[list[float]], np.ndarray]:
-    """Every id's calibrated probability for one feature vector, in one matrix product
-    (``_IdModel.prob`` id by id, vectorised: the same numbers)."""
+@lru_cache(maxsize=1)
+def _probabilities() -> Callable[[list[float]], np.ndarray]:
+    """Every id's calibrated probability for one feature vector, in one matrix product:
+    the model's logistic scores through Platt's sigmoid (``lexicon.platt``), all ids at once.
+    Built once per process, like the model it reads."""
     import numpy as np
 
+    model = _model()
+    assert model is not None  # only called once _run_model has found the weights
     ms = [model[mid] for mid in TRANSCRIPT_MARKERS]
     w = np.array([m.weights for m in ms], dtype=np.float64).T
     b = np.array([m.bias for m in ms])

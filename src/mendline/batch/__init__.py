@@ -76,14 +76,6 @@ def run_batch(
     check_output(out, overwrite=overwrite)
     jobs = plan(source, therapist=therapist, client_label=client_label)
     total = session_count(jobs)
-    done = 0
-
-    def one_more(_record: Record) -> None:
-        nonlocal done
-        done += 1
-        if progress:
-            progress(done, total)
-
     if progress:
         progress(0, total)
     return run_jobs(
@@ -93,7 +85,7 @@ def run_batch(
         workers=workers,
         master=master,
         overwrite=overwrite,
-        progress=one_more,
+        progress=(lambda done: progress(done, total)) if progress else None,
     )
 
 
@@ -105,14 +97,16 @@ def run_jobs(
     workers: int | None = None,
     master: str = "local[*]",
     overwrite: bool = False,
-    progress: Callable[[Record], None] | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> BatchSummary:
-    """Analyse planned ``jobs`` on ``engine`` and write the output folder whole."""
+    """Analyse planned ``jobs`` on ``engine`` and write the output folder whole.
+
+    The engines are generators: nothing starts until ``write_results`` has checked ``out``.
+    """
     if engine not in ENGINES:
         raise InputError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
     if workers is not None and workers < 1:
         raise InputError("--workers must be 1 or more")
-    check_output(out, overwrite=overwrite)
     records: Iterator[Record]
     if engine == "spark":
         from mendline.batch.spark import run_spark

@@ -115,9 +115,12 @@ def write_results(
     records: Iterable[Record],
     *,
     overwrite: bool = False,
-    progress: Callable[[Record], None] | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> BatchSummary:
-    """Stream ``records`` into ``out``; the folder appears only once they are all written."""
+    """Stream ``records`` into ``out``; the folder appears only once they are all written.
+
+    ``progress`` is called with the number of sessions written so far.
+    """
     target = check_output(out, overwrite=overwrite)
     parent = target.absolute().parent
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.partial-", dir=parent))
@@ -142,7 +145,7 @@ def write_results(
                     summary.markers += len(record["analysis"]["markers"])
                     summary.episodes += len(record["analysis"]["episodes"])
                 if progress:
-                    progress(record)
+                    progress(summary.sessions)
         if target.exists():  # --overwrite: the old results go only when the new ones are whole
             shutil.rmtree(target)
         os.replace(staging, target)

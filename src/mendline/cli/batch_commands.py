@@ -11,6 +11,7 @@ import typer
 from mendline.cli.common import (
     EXIT_INPUT,
     EXIT_PARTIAL,
+    ClientLabelOpt,
     JsonOption,
     TherapistOpt,
     app,
@@ -49,10 +50,7 @@ def batch(
         bool, typer.Option("--overwrite", help="Replace the output folder if it exists.")
     ] = False,
     therapist: TherapistOpt = None,
-    client_label: Annotated[
-        list[str] | None,
-        typer.Option("--client-label", help="Speaker label of a client in the transcripts."),
-    ] = None,
+    client_label: ClientLabelOpt = None,
     as_json: JsonOption = False,
 ) -> None:
     """Analyse many clients' transcripts into OUT/analyses.jsonl and OUT/sessions.csv.

@@ -28,6 +28,7 @@ __all__ = [
     "JsonOption",
     "TherapistOpt",
     "ClientOpt",
+    "ClientLabelOpt",
     "err",
     "clinician_name",
     "open_store_for",
@@ -136,6 +137,10 @@ def _root(
 TherapistOpt = Annotated[
     list[str] | None,
     typer.Option("--therapist", help="Speaker label of the therapist (as in the transcript)."),
+]
+ClientLabelOpt = Annotated[
+    list[str] | None,
+    typer.Option("--client-label", help="Speaker label of a client in the transcripts."),
 ]
 ClientOpt = Annotated[
     list[str] | None,

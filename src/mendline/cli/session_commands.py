@@ -11,6 +11,7 @@ import typer
 from mendline.cli.common import (
     EXIT_INPUT,
     EXIT_PARTIAL,
+    ClientLabelOpt,
     ClientOpt,
     ClinicianOption,
     DbOption,
@@ -62,10 +63,7 @@ def import_(
     ] = None,
     date: Annotated[str | None, typer.Option(help="Session date, YYYY-MM-DD.")] = None,
     therapist: TherapistOpt = None,
-    client_label: Annotated[
-        list[str] | None,
-        typer.Option("--client-label", help="Speaker label of a client in the transcript."),
-    ] = None,
+    client_label: ClientLabelOpt = None,
     as_json: JsonOption = False,
     db: DbOption = None,
     clinician: ClinicianOption = None,
