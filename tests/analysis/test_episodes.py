@@ -90,6 +90,18 @@ SHORT_BUT_CLOSER = [
     ("client", "Yeah. I felt you actually heard me that time."),
 ]
 
+# Movement held back in words: "not today", "I'll think about it" (GUIDE.md section 3).
+DEFERRED = [
+    ("client", "Maybe. I'd fall apart, I think. I'm not going to do that today."),
+    ("therapist", "That's okay."),
+    ("client", "Yeah. Maybe another day. I'll think about it."),
+]
+STILL_ANGRY = [
+    ("client", "Betrayed, to be honest. Like you'd been fooled by me coming in and "
+               "talking every week. I'll think about whether I trust you with this. I'm still "
+               "angry."),
+]
+
 W = ["withdrawal.deferential_appeasing", "withdrawal.minimal_response"]
 
 
@@ -110,6 +122,8 @@ def _case(after: list[tuple[str, str]], repair: bool, extra_markers: dict[int, s
     (ENGAGED_THEN_PLAIN, True, {}, "resolved", (4, 4)),
     (SHORT_BUT_CLOSER, True, {}, "resolved", (4, 5)),
     (PARTIAL, True, {}, "partially_resolved", (3, 3)),
+    (DEFERRED, True, {7: "withdrawal.denial"}, "partially_resolved", (3, 3)),
+    (STILL_ANGRY, True, {}, "partially_resolved", (3, 3)),
     (APPEASING, True, {7: "withdrawal.deferential_appeasing"}, "unresolved", (2, 2)),
     (STILL_SHORT, True, {7: W[1], 9: W[1]}, "unresolved", (2, 2)),
     (STILL_SHORT, False, {7: W[1], 9: W[1]}, "no_repair_attempted", (1, 1)),
@@ -225,6 +239,19 @@ def test_guarded_after_the_last_repair_is_unresolved() -> None:
     repairs.append(_r(t, 8, "validates_defensive_posture"))
     (ep,) = build_episodes(t, markers, repairs)
     assert ep.outcome == "unresolved"
+
+
+def test_a_later_repair_that_lands_resolves_despite_a_guarded_first_reply() -> None:
+    # GUIDE.md section 3: the outcome is judged on what follows the last attempt.
+    after = [("client", "Yeah. Fine."),
+             ("therapist", "I think I rushed you into those worksheets, and I'm sorry. "
+                           "How is it to hear me say that?"),
+             ("client", "Honestly it helps. I felt like I was failing at them and I couldn't "
+                        "tell you, because you were trying so hard to help me.")]
+    t, markers, repairs = _case(after, True, {})
+    repairs.append(_r(t, 8, "acknowledges_contribution"))
+    (ep,) = build_episodes(t, markers, repairs)
+    assert ep.outcome == "resolved"
 
 
 @pytest.mark.parametrize(("text", "kind"), [

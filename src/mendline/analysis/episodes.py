@@ -103,9 +103,17 @@ _OWN_VIEW = folded(
 # only in a short reply (a hedge inside a long, personal answer is not holding back).
 _DEFERRING = folded(
     r"\b(?:depends|we'?ll see|leave it|move on|for now|another time|next week|not today|"
-    r"if you (?:say|want|like)|i'?ll try|not promising|i suppose)\b")
+    r"if you (?:say|want|like)(?! to\b)|i'?ll try|not promising|i suppose|"
+    r"i'?ll (?:think about it|see)|"
+    r"(?:i'?d|i would) rather not|not (?:yet|today|right now)|(?:what to say|ready) yet|"
+    r"either way|i'?m not saying|another day|some other time|"
+    r"i'?m still (?:a bit |a little |quite |pretty |really )?(?:angry|annoyed|upset|cross|hurt|"
+    r"wary|not sure|unsure))\b")
 _HEDGED = folded(
     r"\b(?:maybe|perhaps|not sure|still|i guess|kind of|sort of|a bit|a little)\b")
+# Words at or above which a reply that defers ("not today, maybe another day") says enough to
+# be movement held back rather than a further withdrawal.
+_DEFERRED_WORDS = 6
 # Words at or above which a hedged reply is long enough to be open talk, not holding back.
 _HEDGE_OK_WORDS = 20
 
@@ -277,12 +285,20 @@ def _judge(
               f"appeasing one{'' if against == 1 else 's'}")
     last, last_u = kinds[-1], replies[-1]
     reserved = _reserved(last_u)
-    if tail and last != "re-engaged" and ("strain" in tail or "appeasing" in tail) and (
+    # The outcome rests on the replies after the last attempt (GUIDE.md section 3): a guarded
+    # reply to an earlier attempt that a later one answered does not hold the strain open.
+    recent = tail[-2:] if tail else kinds[-2:]
+    # Deferring in words ("not today, maybe another time") after a repair is a strain held
+    # open, not a further withdrawal: partly resolved (GUIDE.md section 3).
+    deferred = bool(_DEFERRING.search(spoken(last_u))) and (
+        engaged > 0 or last_u.words >= _DEFERRED_WORDS)
+    if tail and last != "re-engaged" and not deferred and (
+            "strain" in tail or "appeasing" in tail) and (
             tail.count("re-engaged") <= len(tail) // 2):
         why = counts + "; after the last attempt the client stayed guarded or appeasing"
         return Outcome.UNRESOLVED.value, 2, why, engaged > 0
-    if last == "re-engaged" and not reserved and "strain" not in kinds[-2:] and (
-            "appeasing" not in kinds[-2:]):
+    if last == "re-engaged" and not reserved and "strain" not in recent and (
+            "appeasing" not in recent):
         res = 5 if relational and engaged >= 2 else 4
         extra = "; they spoke about the relationship itself" if relational else ""
         return (Outcome.RESOLVED.value, res,
@@ -293,7 +309,8 @@ def _judge(
         if last == "appeasing":
             why += " (agreeing that it is fine is not the same as the strain easing)"
         return Outcome.UNRESOLVED.value, 2, why, engaged > 0
-    if last == "neutral" and engaged and not against and not reserved:
+    if last == "neutral" and engaged and not (
+            "strain" in (tail or kinds) or "appeasing" in (tail or kinds)) and not reserved:
         # a fuller, personal reply after the repair and nothing guarded since: the closing
         # reply ("Okay. That helps.") need not repeat it
         return (Outcome.RESOLVED.value, 4,
