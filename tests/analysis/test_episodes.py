@@ -260,6 +260,10 @@ def test_a_later_repair_that_lands_resolves_despite_a_guarded_first_reply() -> N
     ("I cried in the toilets after, honestly, and I didn't tell you.", "re-engaged"),
     ("You didn't even look up from your notes.", "strain"),
     ("[pause] Okay.", "strain"),
+    ("Mm. Perhaps.", "strain"),
+    # shutting the topic down, or smoothing it over, is not the client coming back
+    ("It's perfectly fine. There's nothing more to say.", "strain"),
+    ("No, it was fine, honestly. I'm so grateful. You've been marvellous.", "appeasing"),
 ])
 def test_reply_kind_after_a_repair_for_a_talkative_client(text: str, kind: str) -> None:
     t = _t(("therapist", "How was that?"), ("client", text))

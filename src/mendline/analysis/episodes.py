@@ -76,8 +76,11 @@ OUTCOME_CLIENT_TURNS = 6
 # utterances (an opening check-in takes a few exchanges before it).
 PICKUP_UTTERANCES = 30
 _APPEASE = folded(
-    r"^\W*(?:(?:no|yeah|honestly|really|okay|ok|um|uh|well)[,.\s]+)*(?:it'?s|that'?s|i'?m) "
+    r"^\W*(?:(?:no|yeah|honestly|really|okay|ok|um|uh|well|oh)[,.\s]+)*(?:it'?s|that'?s|i'?m|"
+    r"it was|that was) (?:(?:perfectly|totally|absolutely|completely|really|quite) )?"
     r"(?:fine|okay|ok|alright|all right|no big deal|not a problem|good)\b|"
+    r"\byou(?:'ve| have) been (?:(?:so|very|really|ever so) )?(?:marvell?ous|wonderful|"
+    r"brilliant|lovely|great|so helpful|very helpful|kind)\b|"
     r"\b(?:don'?t worry(?: about it)?|it'?s not you|not your fault|you'?re (?:just )?doing your "
     r"job|whatever you think|you know best|you'?re the expert|forget (?:it|i said)|"
     r"it doesn'?t matter|never ?mind|no,? really|it'?s fine,? really|(?:is|it'?s) (?:all |very )?"
@@ -94,6 +97,12 @@ _AFFECT = folded(
     r"listened|better|honest\w*|"
     r"frighten\w*|scary|glad|grateful|thankful|hopeful|nervous|lonely|jealous|proud|"
     r"disappointed|let down|stung|stupid|small|awful|horrible)\b")
+# Closing a topic down after a repair ("There's nothing more to say", "That's enough about
+# that"): a withdrawal, not a reply.
+_SHUTTING = folded(
+    r"\b(?:nothing (?:more |else )?to (?:say|tell|talk about)|(?:that'?s|i'?ve said) (?:enough|"
+    r"all i'?(?:m|ll) (?:going to |gonna )?say)|enough about (?:that|this|it|me)|"
+    r"can we (?:just )?(?:move on|leave it|drop it|change the subject))\b")
 _OWN_VIEW = folded(
     r"\b(?:i (?:think|want|need|wish|don'?t want|didn'?t want|would rather|'d rather|"
     r"disagree|don'?t agree)|what i (?:want|need|meant|mean)|to be honest|honestly)\b")
@@ -152,9 +161,14 @@ def reply_kind(u: Utterance, markers_here: Sequence[Marker], median_words: float
 
     Re-engagement needs more than length: a long reply counts when it carries feeling,
     talk about the two of them, or the client's own view; speech length alone is not
-    evidence (3RS boundary rules).
+    evidence (3RS boundary rules). Voicing disagreement at length counts as re-engagement
+    after either kind of rupture: treating a long complaint after a confrontation repair as
+    the strain going on cost 0.03-0.06 outcome accuracy on the episode corpus's train and dev
+    splits, because its coders read that as the client's own voice coming back.
     """
     text = spoken(u)
+    if _SHUTTING.search(text) and u.words < max(14.0, median_words * 1.5):
+        return "strain"
     appeasing = bool(_APPEASE.search(text)) or any(
         m.id in ("withdrawal.deferential_appeasing", "withdrawal.denial") for m in markers_here)
     if appeasing and u.words < max(14.0, median_words * 1.5):

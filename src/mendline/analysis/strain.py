@@ -80,7 +80,8 @@ _HARD_FOR_ME = folded(
     r"late|far|expensive))|i can'?t (?:do|manage|cope with|afford|make) (?:this|that|these|it|"
     r"the)|doesn'?t (?:work|suit) (?:for )?me|(?:not|isn'?t) what it (?:sounded|felt) like)\b")
 _MINIMAL = folded(
-    r"^\W*(?:(?:yeah|yes|yep|no|nope|nah|fine|okay|ok|sure|maybe|mm+|hm+|mhm|uh-huh|whatever|"
+    r"^\W*(?:(?:yeah|yes|yep|no|nope|nah|fine|okay|ok|sure|maybe|perhaps|possibly|mm+|hm+|mhm|"
+    r"uh-huh|whatever|"
     r"i (?:don'?t|do not) know|dunno|i guess|not really|nothing|nothing much|i suppose|if you "
     r"say so|right|exactly|it is|it'?s fine|not sure|same|same as always)\W*)+$")
 # A silence this long inside a client turn counts as a pause of note (the paralinguistic
