@@ -57,6 +57,26 @@ def test_question_sentences_are_split_from_statements() -> None:
     assert question_sentences(text) == ["How did it feel?", "And when was it?"]
 
 
+@pytest.mark.parametrize(("text", "expected"), [
+    # automatic transcripts and chat drop question marks: the syntax still asks
+    ("how did it go with your daughter at the weekend",
+     ["how did it go with your daughter at the weekend"]),
+    ("that's great that you caught it what did you notice in that moment",
+     ["what did you notice in that moment"]),
+    ("nothing. what about the worst bit", ["what about the worst bit"]),
+    ("um well that's good and what about school", ["what about school"]),
+    ("so did you go in at all", ["did you go in at all"]),
+    ("not great can you say a bit more about not great",
+     ["can you say a bit more about not great"]),
+    # statements stay statements: free relatives, and a clause that ends in a full stop
+    ("i keep thinking about what you said", []),
+    ("I'm not sure what's been happening.", []),
+    ("okay let's look at the diary", []),
+])
+def test_questions_without_question_marks(text: str, expected: list[str]) -> None:
+    assert question_sentences(text) == expected
+
+
 def test_backchannels_are_counted_apart_from_minimal_replies() -> None:
     t = session(
         (T, "So the idea of the exercise is that you write the thought down first."),

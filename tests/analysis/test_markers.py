@@ -130,6 +130,15 @@ HARD_CASES = [
      "withdrawal.minimal_response", True),
     ("She sounds like a big presence. What's it been like since she died?", "Quiet.",
      "withdrawal.minimal_response", True),
+    # an automatic transcript with no question marks: "fine" to an open question is still
+    # a closed reply where more was invited
+    ("how did it go with your daughter at the weekend", "fine",
+     "withdrawal.minimal_response", True),
+    # a long silence before "Not really." to a closed question that reached for more
+    ("Anything at all, even something small?", "[silence 8s] Not really.",
+     "withdrawal.minimal_response", True),
+    ("Did you manage to get to the shop on Saturday?", "Not really.",
+     "withdrawal.minimal_response", False),
 ]
 
 

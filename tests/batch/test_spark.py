@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -49,3 +51,20 @@ def test_spark_from_the_command_reports_a_bad_file_like_the_local_engine(
     assert exc.value.code == 3
     assert "C-3/2026-01-01_empty.txt" in err and "2 of 3 sessions analysed" in err
     assert "Traceback" not in err
+
+
+def test_spark_start_up_prints_only_what_a_user_can_act_on(tmp_path: Path) -> None:
+    spark_or_skip()
+    # A fresh process, so the JVM starts here with Mendline's logging settings.
+    archive = tmp_path / "archive"
+    copy_demo_client("cedar", archive / "C-3", limit=1)
+    done = subprocess.run(
+        [sys.executable, "-m", "mendline", "batch", str(archive), "--out", str(tmp_path / "r"),
+         "--engine", "spark", "--master", "local[1]"],
+        capture_output=True, text=True, timeout=300, check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert len((tmp_path / "r" / "analyses.jsonl").read_text(encoding="utf-8").splitlines()) == 1
+    for noise in ("log4j profile", "resolves to a loopback address", "setLogLevel",
+                  "native-hadoop", "Traceback"):
+        assert noise not in done.stderr

@@ -34,6 +34,10 @@ _NEGATED_FRAME = folded(
 # ("I don't know, I guess") a few more. In-house choice: "It was hard, honestly." is not.
 _MINIMAL_MAX_WORDS = 4
 _MINIMAL_MAX_WORDS_WITH_CUE = 7
+# A pause or response latency at least this long counts as a pause of note before or inside a
+# reply (in-house threshold; the literature reports longer pauses in withdrawal without one
+# cut-off).
+_PAUSE_S = 3.0
 # Short, plainly benign replies: thanks, greetings, a plain yes or okay.
 _BENIGN = folded(
     r"^\W*(?:(?:ok(?:ay)?|k|sure|yes|yeah|yep|yup|alright|all right|right|cool|great|good|"
@@ -210,8 +214,17 @@ def not_minimal(f: ClientFeatures) -> bool:
     sound?" gives the go-ahead that was asked for, and "Good, thanks." to a greeting's "How
     are you today?" completes a social ritual; neither was an invitation to elaborate.
     """
+    # A long pause before a terse "No." or "Not really." to a closed question is the
+    # best-supported paralinguistic sign of withdrawal (Dolev-Amit et al., 2020; Künsch et al.,
+    # 2023): the closed form of the question no longer explains the shortness away.
+    closed = answers_closed_question(f) and not paused(f)
     return (f.thinking_aloud or invitation(f) <= 0.0 or f.words > _MINIMAL_MAX_WORDS_WITH_CUE
-            or answers_closed_question(f) or specific_reply(f) or answers_offer(f))
+            or closed or specific_reply(f) or answers_offer(f))
+
+
+def paused(f: ClientFeatures) -> bool:
+    """A long pause or silence before or inside the client's reply (3 s or an annotation)."""
+    return f.pause_s >= _PAUSE_S or (f.latency_s or 0.0) >= _PAUSE_S or f.silence
 
 
 def _minimal(u: Utterance, f: ClientFeatures) -> Hit | None:
@@ -224,12 +237,12 @@ def _minimal(u: Utterance, f: ClientFeatures) -> Hit | None:
     invited = invitation(f)
     if invited <= 0.0:
         return None
-    paused = f.pause_s >= 3.0 or (f.latency_s or 0.0) >= 3.0 or f.silence
-    score = invited * (0.6 + (0.2 if cue or f.idk_closing else 0.0) + (0.2 if paused else 0.0))
+    pause = paused(f)
+    score = invited * (0.6 + (0.2 if cue or f.idk_closing else 0.0) + (0.2 if pause else 0.0))
     what = ("a feeling question" if f.act.feeling else "a question about the two of you"
             if f.act.relationship else "an open question" if f.act.open else "a question")
     why = f"very short reply ({f.words} word{'s' if f.words != 1 else ''}) to {what}"
-    if paused:
+    if pause:
         why += ", after a long pause"
     return Hit(min(score, 1.0), whole_span(u), why)
 

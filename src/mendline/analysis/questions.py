@@ -41,9 +41,42 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     return [m.span() for m in _SENTENCE.finditer(text) if m.end() > m.start()]
 
 
+# Automatic transcripts and chat often carry no question marks ("how did it go with your
+# daughter at the weekend"). There, a question is found by its syntax: a wh-word followed by an
+# auxiliary or "about" ("what did you", "how was it", "what's been", "what about"), or an
+# inverted auxiliary and pronoun opening a clause ("can you say", "did you go"). Free relatives
+# in statements ("what you said", "how it went") have no inversion and do not match.
+_AUX = (r"(?:do|does|did|is|are|was|were|has|have|had|can|could|would|will|should|"
+        r"might|may)")
+_SUBJECT = r"(?:you|it|that|this|he|she|they|we|there|things|your|the|i)"
+_UNPUNCTUATED_QUESTION = folded(
+    rf"\b(?:what|how|why|where|when|who|which)(?:'s|s)?\s+(?:{_AUX}\s+{_SUBJECT}|been|about|"
+    rf"else|happens|happened|comes up|came up|makes|made|goes|went|{_AUX}n'?t)\b|"
+    rf"\b(?:what|how)(?:'s|s)\b|\b(?:can|could|would|will) you (?:say|tell|talk|describe|"
+    rf"help|give|try|think|remember|put)\b|"
+    rf"(?:^|\b(?:and|so|but|okay|ok|um|uh|well|right|then)\s+){_AUX}(?:n'?t)?\s+{_SUBJECT}\b")
+
+
 def question_sentences(text: str) -> list[str]:
-    """The sentences of ``text`` that end in a question mark."""
-    return [s.strip() for s in _SENTENCE.findall(text) if s.strip().endswith("?")]
+    """The sentences of ``text`` that end in a question mark.
+
+    A turn with no question mark whose last clause runs unpunctuated to the end (an
+    automatic transcript) has its last question found by syntax instead: the text from the
+    last interrogative opening on.
+    """
+    found = [s.strip() for s in _SENTENCE.findall(text) if s.strip().endswith("?")]
+    if found or "?" in text:
+        return found
+    last = None
+    for m in _UNPUNCTUATED_QUESTION.finditer(text):
+        last = m
+    if last is None or any(c in text[last.end():] for c in ".!…"):
+        return []
+    start = last.start() + len(last.group(0)) - len(last.group(0).lstrip())
+    # an opener matched through its leading "and"/"so" keeps the question from the wh/aux word
+    tail = text[start:].strip()
+    return [re.sub(r"^(?:and|so|but|okay|ok|um|uh|well|right|then)\s+", "", tail,
+                   flags=re.IGNORECASE)]
 
 
 def is_open_question(sentence: str) -> bool:

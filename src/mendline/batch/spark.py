@@ -13,8 +13,10 @@ its web UI is off, so nothing listens beyond this machine.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterator, Sequence
+from importlib import resources
 from typing import Any
 
 from mendline.analysis.embeddings import THREADS_ENV
@@ -23,6 +25,8 @@ from mendline.batch.work import Record, analyse_client
 from mendline.errors import MendlineError
 
 __all__ = ["run_spark", "spark_session"]
+
+_LOG_CONFIG = "data/spark/log4j2.properties"
 
 
 def spark_session(master: str = "local[*]") -> Any:
@@ -39,9 +43,20 @@ def spark_session(master: str = "local[*]") -> Any:
     builder = builder.config("spark.ui.enabled", "false").config(
         "spark.ui.showConsoleProgress", "false"
     )
+    # The driver logs warnings only, in one short line each (without this, Spark prints its
+    # start-up notes before any setLogLevel could apply).
+    log_config = resources.files("mendline").joinpath(_LOG_CONFIG)
+    if isinstance(log_config, os.PathLike) and os.path.isfile(log_config):
+        builder = builder.config(
+            "spark.driver.extraJavaOptions",
+            f"-Dlog4j2.configurationFile={os.fspath(log_config)}",
+        )
     if master.startswith("local"):
         # Workers run this interpreter (which has Mendline installed), not whatever
         # "python3" is first on PATH; and the driver listens on loopback only.
+        # Naming the loopback address up front also spares the user Spark's warning that
+        # the host name resolves to it.
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
         builder = (
             builder.config("spark.pyspark.python", sys.executable)
             .config("spark.driver.host", "127.0.0.1")
