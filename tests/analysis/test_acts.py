@@ -175,8 +175,18 @@ def test_therapist_offers_something_to_take_up(text: str, offers: bool) -> None:
         ("yeah that's not gonna happen, he's never home", True),
         ("Can we not read into every single thing I do?", True),
         ("I'm not putting him in a home.", True),
+        # pushing back on a deeper reading, or on being taken further
+        ("I forgot. Not everything I do means something.", True),
+        ("There's no \"hidden part\". I was tired.", True),
+        ("Swimming? At this weight? Don't even go there.", True),
+        ("Is that it? I tell you all that and you nod?", True),
+        ("That's a bit rich, coming from someone who charges for missed sessions.", True),
         ("I don't know, I'm not sure yet.", False),
         ("We went to the coast and it was lovely.", False),
+        # the same words in a client's own motivation or news are not a stance against anyone
+        ("There's no part of me that wants to go back to smoking.", False),
+        ("I went there last week with my sister.", False),
+        ("Is that it for the form? Great, thanks.", False),
     ],
 )
 def test_client_disagreement_in_everyday_words(client: str, stance: bool) -> None:

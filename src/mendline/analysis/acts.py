@@ -393,7 +393,17 @@ _DISAGREE = folded(
     r"stop (?:doing|saying|asking|telling)|i'?d rather you didn'?t|\bleave it\b|"
     r"(?:not|isn'?t|wasn'?t) (?:very |really |that )?helpful|that doesn'?t help|"
     r"i'?m not (?:putting|having|taking|buying|swallowing)|"
-    r"(?:it'?s|that'?s) not (?:a |an )?(?:thinking|thought|cognitive) (?:error|distortion|trap))")
+    r"(?:it'?s|that'?s) not (?:a |an )?(?:thinking|thought|cognitive) (?:error|distortion|trap)|"
+    # pushing back on a deeper reading, or on the therapist going further
+    r"don'?t (?:even )?go there|don'?t make (?:this|it) (?:into|about)|"
+    r"not everything (?:i (?:say|do) )?(?:is|has|means)\b|"
+    r"there'?s no (?:[\"“‘']\w|hidden|deeper|deep|underlying)|"
+    r"(?:it|that)'?s not (?:some|a) (?:deep|big|hidden|symbolic|secret)|"
+    r"(?:that'?s|it'?s) (?:a bit |pretty |quite |really )?(?:harsh|unfair)\b|"
+    r"(?:that'?s|it'?s) (?:a bit )?rich(?=\W*$|[.!?,])|"
+    r"(?:that'?s|it'?s) not really (?:a plan|an answer|the point|helping|helpful)|"
+    r"^\W*is that it\?|^\W*oh,? please[.!]|give me a break|you can'?t be serious|"
+    r"i don'?t (?:buy|accept) (?:that|it)\b)")
 
 
 _LAUGH_WORDS = folded(r"\b(?:haha+|lol)\b")
