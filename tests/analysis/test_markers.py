@@ -121,6 +121,14 @@ HARD_CASES = [
      "withdrawal.deferential_appeasing", False),
     ("Shall we try the breathing exercise together now?", "Sure, whatever you think is best.",
      "withdrawal.deferential_appeasing", True),
+    # going along with a plan in a word that gives nothing of one's own view, vs a real
+    # choice left open
+    ("Okay, so let's set some goals for this term.", "whatever",
+     "withdrawal.deferential_appeasing", True),
+    ("We could try the breathing exercise now.", "If you want.",
+     "withdrawal.deferential_appeasing", True),
+    ("Would you like tea or coffee before we start?", "Don't mind.",
+     "withdrawal.deferential_appeasing", False),
     ("Hello, lovely to see you again. How are you today?", "Good, thanks.",
      "withdrawal.minimal_response", False),
     # a short reply that names something answers the question; "stuff" does not

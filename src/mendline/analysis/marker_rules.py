@@ -399,13 +399,31 @@ def _defends(u: Utterance, f: ClientFeatures) -> Hit | None:
     return Hit(hit.score * (0.7 if asked and hit.score < 0.6 else 1.0), hit.span, hit.why)
 
 
+# Going along with a plan or suggestion in a word that gives nothing of one's own view
+# ("whatever", "up to you", "if you want"): compliance that covers the client's view (3RS
+# deferential/appeasing; corpora/GUIDE.md keeps "whatever you think" out of every negative).
+# A plain "Sure!" or "Sounds good." takes the offer up (answers_offer) and is not this.
+_BARE_COMPLIANCE = folded(
+    r"^\W*(?:(?:okay|ok|fine|sure|yeah|um|uh|erm|i mean)[,.]?\s+)?(?:whatever|"
+    r"(?:i )?don'?t (?:really )?care|(?:it'?s )?up to you|if you (?:want|like|say so)|"
+    r"(?:i )?suppose so|i guess so|as you like|your call|if (?:we|i) have to)\W*$")
+
+
+def _deferential(u: Utterance, f: ClientFeatures) -> Hit | None:
+    hit = _with_counter("withdrawal.deferential_appeasing")(u, f)
+    if hit is None and (f.act.proposal or f.act.offers_intervention) and (
+            _BARE_COMPLIANCE.match(f.spoken)):
+        hit = Hit(0.6, whole_span(u), "goes along with what was suggested without saying what "
+                                      "they think")
+    return hit
+
+
 _RULES: dict[str, Callable[[Utterance, ClientFeatures], Hit | None]] = {
     "withdrawal.denial": _with_counter("withdrawal.denial"),
     "withdrawal.minimal_response": _minimal,
     "withdrawal.abstract_communication": _with_counter("withdrawal.abstract_communication"),
     "withdrawal.avoidant_storytelling": _storytelling,
-    "withdrawal.deferential_appeasing": _unless_offer_answered(
-        _with_counter("withdrawal.deferential_appeasing")),
+    "withdrawal.deferential_appeasing": _unless_offer_answered(_deferential),
     "withdrawal.content_affect_split": _affect_split,
     "withdrawal.self_criticism_hopelessness": _hopeless,
     "confrontation.complaint_about_therapist": _to_therapist,
