@@ -8,19 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from mendline.cli import main
 from mendline.demo_caseload import load_demo
 from mendline.evaluation import load_cases
 from mendline.store import list_attendance, list_measures, open_store
+from tests.test_cli import run
 
 ME = "dr.test"
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exc:
-        main(list(args))
-    out, err = capsys.readouterr()
-    return int(exc.value.code or 0), out, err
 
 
 @pytest.fixture(scope="module")

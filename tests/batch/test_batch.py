@@ -10,20 +10,13 @@ import pytest
 
 from mendline.batch import ClientJob, plan, plan_archive, plan_manifest, run_batch, run_jobs
 from mendline.batch.output import SESSION_COLUMNS, read_results, write_results
-from mendline.cli import main
 from mendline.demo_caseload import load_demo
 from mendline.errors import InputError
 from mendline.store import get_session, open_store
 from tests.batch.conftest import copy_demo_client
+from tests.test_cli import run
 
 ME = "dr.batch"
-
-
-def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exc:
-        main(list(args))
-    out, err = capsys.readouterr()
-    return int(exc.value.code or 0), out, err
 
 
 # --- planning -------------------------------------------------------------------------
@@ -233,7 +226,7 @@ def test_batch_command_reports_and_exits_3_when_some_files_fail(
     archive = tmp_path / "archive"
     copy_demo_client("birch", archive / "C-9")
     (archive / "C-9" / "2026-01-01_empty.txt").write_text("")
-    code, out, err = run_cli(
+    code, out, err = run(
         capsys, "batch", str(archive), "--out", str(tmp_path / "r"), "--workers", "1", "--json"
     )
     assert code == 3
@@ -247,7 +240,7 @@ def test_batch_command_refuses_an_existing_output_before_analysing(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     (tmp_path / "r").mkdir()
-    code, _, err = run_cli(capsys, "batch", str(tmp_path), "--out", str(tmp_path / "r"))
+    code, _, err = run(capsys, "batch", str(tmp_path), "--out", str(tmp_path / "r"))
     assert code == 2
     assert "already exists; choose a new output folder or add --overwrite" in err
 
@@ -256,7 +249,7 @@ def test_batch_command_names_an_unknown_engine(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     copy_demo_client("birch", tmp_path / "a" / "C-9")
-    code, _, err = run_cli(
+    code, _, err = run(
         capsys, "batch", str(tmp_path / "a"), "--out", str(tmp_path / "r"), "--engine", "cluster"
     )
     assert code == 2 and "unknown engine 'cluster'; choose one of local, spark" in err

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from mendline.batch import ClientJob, run_jobs
-from mendline.cli import main
 from tests.batch.conftest import copy_demo_client, spark_or_skip
+from tests.test_cli import run
 
 
 def test_spark_writes_exactly_what_the_local_engine_writes(
@@ -34,21 +34,9 @@ def test_spark_from_the_command_reports_a_bad_file_like_the_local_engine(
     archive = tmp_path / "archive"
     copy_demo_client("cedar", archive / "C-3", limit=2)
     (archive / "C-3" / "2026-01-01_empty.txt").write_text("")
-    with pytest.raises(SystemExit) as exc:
-        main(
-            [
-                "batch",
-                str(archive),
-                "--out",
-                str(tmp_path / "r"),
-                "--engine",
-                "spark",
-                "--master",
-                "local[2]",
-            ]
-        )
-    _, err = capsys.readouterr()
-    assert exc.value.code == 3
+    code, _, err = run(capsys, "batch", str(archive), "--out", str(tmp_path / "r"),
+                       "--engine", "spark", "--master", "local[2]")
+    assert code == 3
     assert "C-3/2026-01-01_empty.txt" in err and "2 of 3 sessions analysed" in err
     assert "Traceback" not in err
 

@@ -167,11 +167,12 @@ def reply_kind(u: Utterance, markers_here: Sequence[Marker], median_words: float
     splits, because its coders read that as the client's own voice coming back.
     """
     text = spoken(u)
-    if _SHUTTING.search(text) and u.words < max(14.0, median_words * 1.5):
+    short = u.words < max(14.0, median_words * 1.5)
+    if short and _SHUTTING.search(text):
         return "strain"
     appeasing = bool(_APPEASE.search(text)) or any(
         m.id in ("withdrawal.deferential_appeasing", "withdrawal.denial") for m in markers_here)
-    if appeasing and u.words < max(14.0, median_words * 1.5):
+    if appeasing and short:
         return "appeasing"
     words = u.words
     relational = bool(_RELATIONSHIP.search(text))
@@ -301,7 +302,8 @@ def _judge(
     reserved = _reserved(last_u)
     # The outcome rests on the replies after the last attempt (GUIDE.md section 3): a guarded
     # reply to an earlier attempt that a later one answered does not hold the strain open.
-    recent = tail[-2:] if tail else kinds[-2:]
+    judged = tail or kinds
+    guarded = "strain" in judged or "appeasing" in judged
     # Deferring in words ("not today, maybe another time") after a repair is a strain held
     # open, not a further withdrawal: partly resolved (GUIDE.md section 3).
     deferred = bool(_DEFERRING.search(spoken(last_u))) and (
@@ -311,8 +313,7 @@ def _judge(
             tail.count("re-engaged") <= len(tail) // 2):
         why = counts + "; after the last attempt the client stayed guarded or appeasing"
         return Outcome.UNRESOLVED.value, 2, why, engaged > 0
-    if last == "re-engaged" and not reserved and "strain" not in recent and (
-            "appeasing" not in recent):
+    if last == "re-engaged" and not reserved and not {"strain", "appeasing"} & set(judged[-2:]):
         res = 5 if relational and engaged >= 2 else 4
         extra = "; they spoke about the relationship itself" if relational else ""
         return (Outcome.RESOLVED.value, res,
@@ -323,8 +324,7 @@ def _judge(
         if last == "appeasing":
             why += " (agreeing that it is fine is not the same as the strain easing)"
         return Outcome.UNRESOLVED.value, 2, why, engaged > 0
-    if last == "neutral" and engaged and not (
-            "strain" in (tail or kinds) or "appeasing" in (tail or kinds)) and not reserved:
+    if last == "neutral" and engaged and not guarded and not reserved:
         # a fuller, personal reply after the repair and nothing guarded since: the closing
         # reply ("Okay. That helps.") need not repeat it
         return (Outcome.RESOLVED.value, 4,

@@ -409,8 +409,11 @@ _BARE_COMPLIANCE = folded(
     r"(?:i )?suppose so|i guess so|as you like|your call|if (?:we|i) have to)\W*$")
 
 
+_deferential_cue = _with_counter("withdrawal.deferential_appeasing")
+
+
 def _deferential(u: Utterance, f: ClientFeatures) -> Hit | None:
-    hit = _with_counter("withdrawal.deferential_appeasing")(u, f)
+    hit = _deferential_cue(u, f)
     if hit is None and (f.act.proposal or f.act.offers_intervention) and (
             _BARE_COMPLIANCE.match(f.spoken)):
         hit = Hit(0.6, whole_span(u), "goes along with what was suggested without saying what "

@@ -49,12 +49,15 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
 _AUX = (r"(?:do|does|did|is|are|was|were|has|have|had|can|could|would|will|should|"
         r"might|may)")
 _SUBJECT = r"(?:you|it|that|this|he|she|they|we|there|things|your|the|i)"
+# The question starts at the match, or for an inverted auxiliary at group "aux" (an opening
+# "and", "so", ... is left out).
 _UNPUNCTUATED_QUESTION = folded(
     rf"\b(?:what|how|why|where|when|who|which)(?:'s|s)?\s+(?:{_AUX}\s+{_SUBJECT}|been|about|"
     rf"else|happens|happened|comes up|came up|makes|made|goes|went|{_AUX}n'?t)\b|"
     rf"\b(?:what|how)(?:'s|s)\b|\b(?:can|could|would|will) you (?:say|tell|talk|describe|"
     rf"help|give|try|think|remember|put)\b|"
-    rf"(?:^|\b(?:and|so|but|okay|ok|um|uh|well|right|then)\s+){_AUX}(?:n'?t)?\s+{_SUBJECT}\b")
+    rf"(?:^|\b(?:and|so|but|okay|ok|um|uh|well|right|then)\s+)(?P<aux>{_AUX}(?:n'?t)?\s+"
+    rf"{_SUBJECT}\b)")
 
 
 def question_sentences(text: str) -> list[str]:
@@ -64,19 +67,15 @@ def question_sentences(text: str) -> list[str]:
     automatic transcript) has its last question found by syntax instead: the text from the
     last interrogative opening on.
     """
-    found = [s.strip() for s in _SENTENCE.findall(text) if s.strip().endswith("?")]
-    if found or "?" in text:
-        return found
+    if "?" in text:
+        return [s.strip() for s in _SENTENCE.findall(text) if s.strip().endswith("?")]
     last = None
     for m in _UNPUNCTUATED_QUESTION.finditer(text):
         last = m
     if last is None or any(c in text[last.end():] for c in ".!…"):
         return []
-    start = last.start() + len(last.group(0)) - len(last.group(0).lstrip())
-    # an opener matched through its leading "and"/"so" keeps the question from the wh/aux word
-    tail = text[start:].strip()
-    return [re.sub(r"^(?:and|so|but|okay|ok|um|uh|well|right|then)\s+", "", tail,
-                   flags=re.IGNORECASE)]
+    start = last.start("aux") if last.group("aux") is not None else last.start()
+    return [text[start:].strip()]
 
 
 def is_open_question(sentence: str) -> bool:
