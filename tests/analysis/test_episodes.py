@@ -268,3 +268,50 @@ def test_a_later_repair_that_lands_resolves_despite_a_guarded_first_reply() -> N
 def test_reply_kind_after_a_repair_for_a_talkative_client(text: str, kind: str) -> None:
     t = _t(("therapist", "How was that?"), ("client", text))
     assert reply_kind(t.utterances[1], (), median_words=25.0) == kind
+
+
+@pytest.mark.parametrize(("text", "kind"), [
+    # leaving the conversation is not answering it
+    ("Mm. Can I go at ten past?", "strain"),
+    ("[laughs] I know. I am though. Honestly. Can I go a bit early?", "strain"),
+    ("Not really. I'm done for today.", "strain"),
+    # a change of subject straight after the repair
+    ("Anyway, did I tell you I've joined a choir?", "strain"),
+    ("[smiles] That's nice of you. Anyway, shall I tell you about the new carer?", "strain"),
+    # talk of stopping, however long and in the client's own words
+    ("i don't think i do i think i might take a break from this i'll let you know", "strain"),
+    ("As you wish.", "appeasing"),
+    ("don't care", "strain"),
+    ("probably not lol", "strain"),
+    # a friendly goodbye is not a deferral, and a fuller reply is still the client's own
+    ("I think I'd like that, and I'll see you next week then.", "re-engaged"),
+    ("Can we stop at that bit though, I think I've said a lot about Thursday.", "re-engaged"),
+])
+def test_reply_kind_after_a_repair_leaving_moving_on_or_quitting(text: str, kind: str) -> None:
+    t = _t(("therapist", "How is it to hear me say that?"), ("client", text))
+    assert reply_kind(t.utterances[1], (), median_words=8.0) == kind
+
+
+def test_an_unsure_marker_does_not_outweigh_a_full_personal_reply() -> None:
+    t = _t(("therapist", "What's it like, telling me it stung, and then saying that?"),
+           ("client", "Oddly good. I thought you'd defend yourself, and you didn't. I want "
+                      "to know why I push people away."))
+    weak = _m(t, 1, "confrontation.complaint_about_therapist").model_copy(
+        update={"confidence": 0.36})
+    firm = weak.model_copy(update={"confidence": 0.8})
+    assert reply_kind(t.utterances[1], [weak], median_words=10.0) == "re-engaged"
+    assert reply_kind(t.utterances[1], [firm], median_words=10.0) == "strain"
+    # a terse reply with an unsure marker is still a strain
+    t2 = _t(("therapist", "How is it to hear that?"), ("client", "Fine."))
+    assert reply_kind(t2.utterances[1], [_m(t2, 1, "withdrawal.minimal_response")
+                                         .model_copy(update={"confidence": 0.3})],
+                      median_words=10.0) == "strain"
+
+
+def test_a_goodbye_after_an_appeasing_reply_leaves_the_episode_unresolved() -> None:
+    after = [("client", "It's fine. Are we done? It's ten to."),
+             ("therapist", "We've got a few minutes, but we can stop there if you want."),
+             ("client", "I'll see you next week.")]
+    t, markers, repairs = _case(after, True, {})
+    (ep,) = build_episodes(t, markers, repairs)
+    assert ep.outcome == "unresolved"

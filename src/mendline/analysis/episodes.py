@@ -18,11 +18,14 @@ below carry the numbers):
    terse or much shorter than usual (:mod:`mendline.analysis.strain`): the episode starts at
    that reply, confrontation for a complaint, withdrawal otherwise, with no markers.
 
-The outcome comes from what the client does after the first repair attempt (resolution
-"unfolds over turns"; clinical.md): re-engagement — a longer reply than this client's own
-earlier median, feeling words, talk about the two of them, their own disagreement voiced —
-counts for resolution; further markers and appeasing ("it's fine, really", "you're just
-doing your job") count against it. An appeasing reply after a repair is not resolution.
+The outcome comes from what the client does after the repair attempts (resolution "unfolds
+over turns"; clinical.md), and rests on the replies after the last one: re-engagement — a
+longer reply than this client's own earlier median, feeling words, talk about the two of
+them, their own disagreement voiced — counts for resolution; further markers, appeasing
+("it's fine, really", "you're just doing your job"), shutting the topic, asking to leave
+early, turning to another subject and talk of stopping therapy count against it. An
+appeasing reply after a repair is not resolution. A marker the detector was unsure of does
+not outweigh a full, personal reply.
 
 An episode still open when the session ends is marked ``open_at_end``. The next session can
 pick it up: when either party refers back to last time early in the session ("I've been
@@ -81,11 +84,13 @@ _APPEASE = folded(
     r"(?:fine|okay|ok|alright|all right|no big deal|not a problem|good)\b|"
     r"\byou(?:'ve| have) been (?:(?:so|very|really|ever so) )?(?:marvell?ous|wonderful|"
     r"brilliant|lovely|great|so helpful|very helpful|kind)\b|"
-    r"\b(?:don'?t worry(?: about it)?|it'?s not you|not your fault|you'?re (?:just )?doing your "
-    r"job|whatever you think|you know best|you'?re the expert|forget (?:it|i said)|"
-    r"it doesn'?t matter|never ?mind|no,? really|it'?s fine,? really|(?:is|it'?s) (?:all |very )?"
-    r"good|you(?:'re| are) (?:very |so )?(?:kind|nice|great|good at this)|you(?:'re| are) doing "
-    r"(?:great|fine|well)|doesn'?t matter|it'?s (?:fine|okay|ok),? (?:honestly|really))\b")
+    r"\b(?:don'?t worry(?: about it)?|as you wish|it'?s not you|not your fault|"
+    r"you'?re (?:just )?doing your job|whatever you think|you know best|you'?re the expert|"
+    r"forget (?:it|i said)|it doesn'?t matter|never ?mind|no,? really|it'?s fine,? really|"
+    r"(?:is|it'?s) (?:all |very )?good|"
+    r"you(?:'re| are) (?:very |so )?(?:kind|nice|great|good at this)|"
+    r"you(?:'re| are) doing (?:great|fine|well)|doesn'?t matter|"
+    r"it'?s (?:fine|okay|ok),? (?:honestly|really))\b")
 _RELATIONSHIP = folded(
     r"\b(?:you (?:said|did|were|didn'?t|don'?t|keep|kept|get|got|listened|heard|asked)|"
     r"with you|to you|in here|here with|between us|these sessions|coming here|"
@@ -102,7 +107,27 @@ _AFFECT = folded(
 _SHUTTING = folded(
     r"\b(?:nothing (?:more |else )?to (?:say|tell|talk about)|(?:that'?s|i'?ve said) (?:enough|"
     r"all i'?(?:m|ll) (?:going to |gonna )?say)|enough about (?:that|this|it|me)|"
-    r"can we (?:just )?(?:move on|leave it|drop it|change the subject))\b")
+    r"can we (?:just )?(?:move on|leave it|drop it|change the subject)|"
+    # asking to end the session early: leaving the conversation, not answering it
+    r"can (?:i|we) (?:go|leave|stop|finish)(?: now| early| a bit early| a bit earlier|"
+    r" at (?:\w+ )?(?:past|to|o'?clock|\d))|"
+    r"are we (?:done|finished)|i'?m done(?: for today| now| here)?(?=\W*$)|"
+    r"(?:i'?ve got|i have|i need) to (?:go|get going|head off)\b)\b")
+# Talk of stopping therapy or not coming back ("I might take a break from this, I'll let you
+# know"): whatever else the reply says, the strain is still there (missed sessions and
+# dropout are withdrawal in the wider sense; clinical.md).
+_QUITTING = folded(
+    r"\b(?:take a break from (?:this|therapy|coming|these|here|you)|stop (?:coming|seeing you)|"
+    r"(?:not|won'?t|might not|may not|don'?t know if i'?ll) (?:be )?(?:come|coming)(?: back)?|"
+    r"if i (?:don'?t|do) (?:come|turn up)|i'?ll let you know|i'?ll see if i (?:come|bother)|"
+    r"look(?:ing)? for (?:someone|somebody|another (?:therapist|counsel+or))|"
+    r"(?:quit|end|stop|pack in) (?:therapy|the sessions|these sessions|coming here)|"
+    r"this (?:is|will be) (?:my|the) last (?:session|time))\b")
+# Turning to another subject straight after a repair ("Anyway, did I tell you I've joined a
+# choir?"): avoidant storytelling's change of subject (3RS), unless it carries feeling.
+_MOVES_ON = folded(
+    r"(?:^|[.!?]\s)\W*(?:(?:oh|so|well|but|right|okay|ok)[,\s]+)*(?:anyway|anyhow|"
+    r"by the way|on another note|changing the subject)\b(?=[,\s]+\w)")
 _OWN_VIEW = folded(
     r"\b(?:i (?:think|want|need|wish|don'?t want|didn'?t want|would rather|'d rather|"
     r"disagree|don'?t agree)|what i (?:want|need|meant|mean)|to be honest|honestly)\b")
@@ -111,8 +136,8 @@ _OWN_VIEW = folded(
 # hedges ("kind of", "a bit", "I guess") are ordinary in open, feeling talk, so they count
 # only in a short reply (a hedge inside a long, personal answer is not holding back).
 _DEFERRING = folded(
-    r"\b(?:depends|we'?ll see|leave it|move on|for now|another time|next week|not today|"
-    r"if you (?:say|want|like)(?! to\b)|i'?ll try|not promising|i suppose|"
+    r"\b(?:depends|we'?ll see|leave it|move on|for now|another time|(?<!see you )next week|"
+    r"not today|if you (?:say|want|like)(?! to\b)|i'?ll try|not promising|i suppose|"
     r"i'?ll (?:think about it|see)|"
     r"(?:i'?d|i would) rather not|not (?:yet|today|right now)|(?:what to say|ready) yet|"
     r"either way|i'?m not saying|another day|some other time|"
@@ -151,6 +176,8 @@ _ABOUT_US = folded(
     r"(?:a bit |quite |really )?(?:upset|annoyed|cross|angry|short|sharp|snappy|defensive))\b")
 
 
+_FIRM = 0.5
+
 _VULNERABLE_MARKERS = frozenset(
     {"withdrawal.content_affect_split", "withdrawal.self_criticism_hopelessness"}
 )
@@ -170,6 +197,10 @@ def reply_kind(u: Utterance, markers_here: Sequence[Marker], median_words: float
     short = u.words < max(14.0, median_words * 1.5)
     if short and _SHUTTING.search(text):
         return "strain"
+    if _QUITTING.search(text):
+        return "strain"
+    if u.words < 25 and _MOVES_ON.search(text) and not _AFFECT.search(text):
+        return "strain"
     appeasing = bool(_APPEASE.search(text)) or any(
         m.id in ("withdrawal.deferential_appeasing", "withdrawal.denial") for m in markers_here)
     if appeasing and short:
@@ -187,7 +218,11 @@ def reply_kind(u: Utterance, markers_here: Sequence[Marker], median_words: float
         and (affect or relational)
         and all(m.id in _VULNERABLE_MARKERS for m in markers_here)
     )
-    if (markers_here and not vulnerable) or terse(text):
+    # A marker the detector was unsure of does not outweigh a full, personal reply: after a
+    # repair the reply as a whole is the evidence.
+    engaged_words = long_enough and (relational or affect or own)
+    firm = [m for m in markers_here if m.confidence >= _FIRM or not engaged_words]
+    if (firm and not vulnerable) or terse(text):
         return "strain"
     if long_enough and (relational or affect or own):
         return "re-engaged"  # disagreement voiced at length after a repair is re-engagement

@@ -81,9 +81,10 @@ _HARD_FOR_ME = folded(
     r"the)|doesn'?t (?:work|suit) (?:for )?me|(?:not|isn'?t) what it (?:sounded|felt) like)\b")
 _MINIMAL = folded(
     r"^\W*(?:(?:yeah|yes|yep|no|nope|nah|fine|okay|ok|sure|maybe|perhaps|possibly|mm+|hm+|mhm|"
-    r"uh-huh|whatever|"
-    r"i (?:don'?t|do not) know|dunno|i guess|not really|nothing|nothing much|i suppose|if you "
-    r"say so|right|exactly|it is|it'?s fine|not sure|same|same as always)\W*)+$")
+    r"uh-huh|whatever|k|kk|lol|bye|"
+    r"(?:i )?(?:don'?t|do not) (?:know|care|mind)|dunno|no idea|i guess|not really|nothing|"
+    r"nothing much|i suppose|if you say so|right|exactly|it is|(?:it'?s|s'?) ?fine|not sure|"
+    r"probably(?: not)?|i know|same|same as always)\W*)+$")
 # A silence this long inside a client turn counts as a pause of note (the paralinguistic
 # sign with the best support; Dolev-Amit et al., 2020). In-house threshold.
 LONG_SILENCE_S = 5.0
