@@ -147,6 +147,14 @@ HARD_CASES = [
      "withdrawal.minimal_response", True),
     ("Did you manage to get to the shop on Saturday?", "Not really.",
      "withdrawal.minimal_response", False),
+    # any short answer to the opening "how are you?" completes a ritual
+    ("Hi, good to see you. How have you been feeling lately?", "Worn out.",
+     "withdrawal.minimal_response", False),
+    # praise that covers over the client's view when asked for it, vs a goodbye
+    ("Is there anything about how we work together that you'd want to be different?",
+     "Oh no, you're the best, honestly.", "withdrawal.deferential_appeasing", True),
+    ("That's all for today. Take care, and see you next week.", "Thanks, you're the best!",
+     "withdrawal.deferential_appeasing", False),
 ]
 
 
@@ -157,6 +165,39 @@ def test_hard_cases(therapist: str, client: str, marker_id: str, present: bool) 
 
 
 ALL_POSITIVE = [case for case in HARD_CASES if case[3]]
+
+
+@pytest.mark.parametrize(("therapist", "client"), [
+    # "no" answering a plain question is an answer, not a disagreement or a rejection
+    ("Before we finish, is there anything else on your mind you'd like to talk about?", "no"),
+    ("Is there anything else you want to go over before we wrap up?",
+     "No, I think we covered it."),
+    # taking up an offer in its own words: no complaint about the arrangements
+    ("Would you like to book another session, or is there something else on your mind?",
+     "we can book another session"),
+    ("Hi! Glad you came. How are you feeling as we get started?", "I'm feeling good"),
+    ("Do I have your permission to talk about some options now?", "yes"),
+])
+def test_ordinary_replies_in_chat_carry_no_marker(therapist: str, client: str) -> None:
+    t = _t(("therapist", therapist), ("client", client))
+    assert _ids(t, 1) == set()
+
+
+def test_a_short_turn_that_tells_the_therapist_what_to_do_can_still_push_back() -> None:
+    # short turns need a sign for a confrontation marker; words to the therapist are one
+    t = _t(("therapist", "I'm glad you're saying it. It's worth talking about."),
+           ("client", "Is it? We'll see. Just do the sleep stuff."))
+    assert any(i.startswith("confrontation.") for i in _ids(t, 1))
+
+
+def test_no_to_an_offered_reading_still_pushes_back() -> None:
+    reading = "I wonder if the anger is covering something softer, like hurt?"
+    f = client_features(Utterance(1, "C", Role.CLIENT, "No. It's anger."),
+                        Utterance(0, "T", Role.THERAPIST, reading))
+    assert f.disagree
+    plain = client_features(Utterance(1, "C", Role.CLIENT, "No, that's everything."),
+                            Utterance(0, "T", Role.THERAPIST, "Is there anything else?"))
+    assert not plain.disagree
 
 
 @pytest.mark.parametrize(("therapist", "client", "marker_id", "present"), ALL_POSITIVE)

@@ -30,6 +30,7 @@ from mendline.transcript import (
 )
 
 __all__ = [
+    "plain_question",
     "Act",
     "TherapistAct",
     "ClientFeatures",
@@ -133,6 +134,9 @@ _PROPOSAL = folded(
     r"discussing|focusing|looking|going|having|adding|keeping|practi[cs]ing)|"
     r"(?:does|would) (?:that|this|it) (?:sound|work|be (?:ok|okay|alright|all right))|"
     r"would it be (?:ok(?:ay)?|alright|all right|helpful|useful) (?:if|to|with)|"
+    # asking permission to share (motivational interviewing's "may I offer…?")
+    r"(?:do i have|have i got|with) your permission|"
+    r"(?:may|can|could|might) i (?:share|offer|suggest|give you|make a suggestion|tell you what)|"
     r"(?:shall|should|can|could) we (?:try|start|look|talk|go|move|spend|take|do|begin|pick)|"
     r"would you (?:like|want) to|do you want to|are you (?:open|willing|up for|okay with|ok with)|"
     r"would you be (?:open|willing|up for|interested)|how about (?:we|trying|if)|"
@@ -143,7 +147,7 @@ _GREETING = folded(r"\b(?:hello|hi|hey|welcome|good (?:morning|afternoon|evening
                    r"thanks? for (?:coming|being))\b")
 _HOW_ARE_YOU = folded(r"^\W*(?:so[, ]+)?how (?:are|have) (?:you|things)(?: been)?(?: doing| going| "
                       r"feeling)?(?: for you)?(?: (?:today|lately|this (?:week|morning|afternoon)|"
-                      r"as we (?:start|begin)[\w\s]*))?\W*$")
+                      r"as we (?:get )?(?:start|begin)[\w\s]*))?\W*$")
 # "On a scale of 0 to 10, how ...?" asks for a number, however it starts.
 _SCALING = folded(r"\b(?:scale|out of (?:ten|10|five|5)|rate (?:it|your|that))\b")
 # Dates, times and numbers: a question about them asks for a fact.
@@ -371,9 +375,10 @@ _GENERIC = folded(
     r"in general|society|life|the world|human|humans|men|women|guys|kids|things)\b")
 _START_NO = folded(r"^\W*(?:no|nope|nah|not really|not at all|absolutely not|"
                        r"(?:um|uh|well|okay),? no)\b")
-# Disagreement or refusal, whatever it is about (in-house list).
-_DISAGREE = folded(
-    r"^\W*(?:no|nope|nah|lol no|yeah,? no|no,? no)\b|"
+# A reply that opens with "no": disagreement or refusal, unless it answers a plain question.
+_LEADING_NO = r"^\W*(?:no|nope|nah|lol no|yeah,? no|no,? no)\b"
+# Disagreement or refusal in words, whatever it is about (in-house list).
+_DISAGREE_WORDS = (
     r"\bi don'?t think (?:so|that'?s|it'?s|this is)\b|\bi wouldn'?t (?:say|call it)\b|"
     r"\b(?:that'?s|it'?s|that is|it is) (?:not|n'?t) (?:\w+ )?(?:it|that|true|right|relevant|"
     r"what|how|why|a matter|the point)\b|\bnothing of the sort\b|\bnothing like\b|"
@@ -404,6 +409,27 @@ _DISAGREE = folded(
     r"(?:that'?s|it'?s) not really (?:a plan|an answer|the point|helping|helpful)|"
     r"^\W*is that it\?|^\W*oh,? please[.!]|give me a break|you can'?t be serious|"
     r"i don'?t (?:buy|accept) (?:that|it)\b)")
+_DISAGREE = folded(_LEADING_NO + "|" + _DISAGREE_WORDS)
+_DISAGREE_IN_WORDS = folded(_DISAGREE_WORDS)
+_OPENS_NO = folded(_LEADING_NO)
+
+
+def _disagrees(spoken: str, act: TherapistAct) -> bool:
+    """Disagreement or refusal in a client turn, read against the question it answers.
+
+    "No" to a plain question ("Is there anything else on your mind?" "No, I think we covered
+    it.") is an answer, not a disagreement; "no" to an offered reading, a reflection, a
+    suggestion or a proposal pushes back on it.
+    """
+    if _DISAGREE_IN_WORDS.search(spoken):
+        return True
+    return not plain_question(act) and bool(_OPENS_NO.search(spoken))
+
+
+def plain_question(act: TherapistAct) -> bool:
+    """A question that offers no reading, reflection, suggestion or plan to push back on."""
+    return act.question and not (act.interpretation or act.reflection or act.suggestion
+                                 or act.proposal)
 
 
 _LAUGH_WORDS = folded(r"\b(?:haha+|lol)\b")
@@ -605,7 +631,7 @@ def client_features(
         first_person=len(_FIRST_PERSON.findall(spoken)),
         affect_words=len(_AFFECT.findall(spoken)), neg_eval=len(_NEG_EVAL.findall(spoken)),
         third_person=len(_THIRD_PERSON.findall(spoken)), generic=len(_GENERIC.findall(spoken)),
-        starts_no=bool(_START_NO.search(spoken)), disagree=bool(_DISAGREE.search(spoken)),
+        starts_no=bool(_START_NO.search(spoken)), disagree=_disagrees(spoken, act),
         task_words=bool(TASK_WORDS.search(spoken)), frame_words=bool(FRAME_WORDS.search(spoken)),
         progress_words=bool(PROGRESS_WORDS.search(spoken)), overlap=overlap, latency_s=latency,
         laughs=AnnotationKind.LAUGHS in kinds or bool(_LAUGH_WORDS.search(spoken)),

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
 
-from mendline.analysis.acts import ClientFeatures
+from mendline.analysis.acts import ClientFeatures, plain_question
 from mendline.analysis.lexicon import Cue, folded, prefilter
 from mendline.transcript import Utterance
 from mendline.vocabulary import TRANSCRIPT_MARKERS
@@ -45,6 +45,28 @@ _BENIGN = folded(
     r"will do|got it|i see|makes sense|that makes sense|for sure|of course|definitely|"
     r"absolutely|hi|hello|hey|bye|goodbye|you too|same to you|lol|haha|ha|please|"
     r"not bad|let'?s do (?:it|that)|why not|that works|works for me|that would be good)\W*){1,4}$")
+
+
+# "Is there anything else…?", "Something else on your mind?": room to add a topic, typically
+# at a wrap-up; a short answer declines it in full.
+_ANYTHING_ELSE = folded(r"\b(?:anything|something) (?:else|more)\b[^.!?]*\?\W*$")
+# The therapist closing the session or sending the client off with encouragement: thanks or
+# praise in reply is the ordinary goodbye, not appeasing.
+_CLOSING = folded(
+    r"\b(?:take care|see you|bye|goodbye|you'?ve got this|reach out|good luck|best of luck|"
+    r"we'?re (?:at|out of) time|(?:that'?s|we'?ll) (?:all|stop|leave it) (?:for|there for) "
+    r"today|until next (?:week|time)|have a (?:good|great|lovely|nice) (?:day|week|evening))\b")
+_THANKS = folded(r"\b(?:thanks?|thank (?:you|u)|cheers|appreciate|ty)\b")
+
+
+def _goodbye(f: ClientFeatures) -> bool:
+    """Thanks (and praise) in reply to the therapist closing the session: an ordinary goodbye.
+
+    3RS deferential/appeasing is going along to cover over the client's own view; with no
+    question, plan or reading on the table there is nothing here to defer to.
+    """
+    return (not f.act.question and bool(_CLOSING.search(f.prev_text))
+            and bool(_THANKS.search(f.spoken)))
 
 
 # A plain no to an offer: "No thanks.", "Not right now.", "I'm good."
@@ -211,15 +233,18 @@ def not_minimal(f: ClientFeatures) -> bool:
     """The boundary rules under which no reply can be a minimal response.
 
     Besides the closed question and the specific reply: "Sounds good." to "How does that
-    sound?" gives the go-ahead that was asked for, and "Good, thanks." to a greeting's "How
-    are you today?" completes a social ritual; neither was an invitation to elaborate.
+    sound?" gives the go-ahead that was asked for, and any short answer to a greeting's "How
+    are you today?" ("Good, thanks.", "Worn out.") completes a social ritual; neither was an
+    invitation to elaborate. "Is there anything else you'd like to talk about?" offers room
+    to add something, and "No." there declines it in full.
     """
     # A long pause before a terse "No." or "Not really." to a closed question is the
     # best-supported paralinguistic sign of withdrawal (Dolev-Amit et al., 2020; Künsch et al.,
     # 2023): the closed form of the question no longer explains the shortness away.
     closed = answers_closed_question(f) and not paused(f)
     return (f.thinking_aloud or invitation(f) <= 0.0 or f.words > _MINIMAL_MAX_WORDS_WITH_CUE
-            or closed or specific_reply(f) or answers_offer(f))
+            or closed or specific_reply(f) or answers_offer(f) or f.act.greeting
+            or bool(_ANYTHING_ELSE.search(f.prev_text)))
 
 
 def paused(f: ClientFeatures) -> bool:
@@ -385,7 +410,9 @@ def _rejects(u: Utterance, f: ClientFeatures) -> Hit | None:
     score = hit.score * (1.0 if offered else 0.6)
     if hit.why == "answers with a flat no" and not (f.act.interpretation or f.act.reflection
                                                      or f.act.suggestion):
-        score *= 0.5  # "No." to a yes/no question is an answer, not a rejection
+        if plain_question(f.act):
+            return None  # "No, I think we covered it." to "Anything else?" is an answer
+        score *= 0.5  # a flat "No." to a statement is weak evidence of a rejection
     return Hit(score, hit.span, hit.why + (" after the therapist offered a reading or idea"
                                           if f.act.offers_intervention else ""),
                counter=_countered("confrontation.rejects_intervention", f))
@@ -413,6 +440,8 @@ _deferential_cue = _with_counter("withdrawal.deferential_appeasing")
 
 
 def _deferential(u: Utterance, f: ClientFeatures) -> Hit | None:
+    if _goodbye(f):
+        return None
     hit = _deferential_cue(u, f)
     if hit is None and (f.act.proposal or f.act.offers_intervention) and (
             _BARE_COMPLIANCE.match(f.spoken)):
@@ -481,6 +510,10 @@ def vetoes(u: Utterance, f: ClientFeatures) -> set[str]:
     if not (f.negative_stance or f.act.offers_intervention) or offer_answered:
         out.add("confrontation.rejects_intervention")
     if offer_answered:
+        out.add("withdrawal.deferential_appeasing")
+    if _goodbye(f):
+        out.add("withdrawal.avoidant_storytelling")
+    if _goodbye(f):
         out.add("withdrawal.deferential_appeasing")
 
     for mid in ("withdrawal.avoidant_storytelling", "withdrawal.deferential_appeasing",

@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any
 
 from mendline.analysis import embeddings
 from mendline.analysis.acts import ClientFeatures
+from mendline.analysis.lexicon import folded
 from mendline.analysis.marker_rules import Hit, benign_short_turn, rule_hits, vetoes, whole_span
 from mendline.analysis.result import Marker
 from mendline.transcript import Transcript, Utterance
@@ -259,9 +260,13 @@ def _run(t: Transcript) -> list[Marker]:
         found = [mid for j, mid in enumerate(TRANSCRIPT_MARKERS)
                  if mid in probs and probs[mid] >= model.threshold[j]]
         signed = signed_families(r)
-        if r.unit.is_stretch and "confrontation" not in signed:
-            # Read out of its turn, a stretch's "you" may be generic or banter: a
-            # confrontation there needs a sign of its own (a cue, disagreement, a judgement).
+        if "confrontation" not in signed and (r.unit.is_stretch or (
+                r.features.words < _SHORT_WORDS and not _turns_to_therapist(r.features))):
+            # Read out of its turn, a stretch's "you" may be generic or banter; the vector of
+            # a short turn carries its topic more than its stance ("we can book another
+            # session" sits near complaints about sessions). A confrontation there needs a
+            # sign of its own (a cue, disagreement, a judgement; in a short whole turn also
+            # words to the therapist: "You would say that.", "Just do the sleep stuff.").
             found = [mid for mid in found if not mid.startswith("confrontation.")]
         extra = _family_fallback(probs, found, model.family_threshold, signed)
         for mid in found + extra:
@@ -271,6 +276,25 @@ def _run(t: Transcript) -> list[Marker]:
             out.append(mk.unit_marker(r.unit, mid, mk.soften(probs[mid], r.features, mid),
                                       span, why, NAME))
     return mk.strongest(out)
+
+
+# Turns shorter than this need a sign for a confrontation marker. Measured on the dev split:
+# no change in any figure up to 10 words (the corpus's short confrontations carry a sign),
+# while real chat replies such as "we can book another session" were flagged without one.
+_SHORT_WORDS = 10
+
+
+# A request that tells the therapist what to do next ("Can we just start.", "Just do the
+# sleep stuff.", "Let's just get on with it.").
+_STEERS = folded(
+    r"(?:^|[.!?]\s)\W*(?:(?:okay|ok|so|well|look|fine|right)[,.\s]+)*(?:can we (?:just|not)|"
+    r"(?:let'?s )?just (?:do|get|start|tell|give|move|go)|let'?s (?:just )?(?:move on|"
+    r"get on))\b")
+
+
+def _turns_to_therapist(f: ClientFeatures) -> bool:
+    """Words to the therapist: addressed as "you", or told what to do next."""
+    return f.you_addressed > 0 or bool(_STEERS.search(f.spoken))
 
 
 def signed_families(r: TurnRow) -> set[str]:
