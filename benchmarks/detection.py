@@ -26,9 +26,7 @@ there when the embeddings extra is installed.
 from __future__ import annotations
 
 import argparse
-import csv
 import glob
-import json
 import random
 import re
 import resource
@@ -40,6 +38,8 @@ from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 
+from realdata import MIBOT, as_transcript, mibot_available, mibot_sessions
+
 from mendline.analysis.engagement import is_backchannel_text
 from mendline.analysis.markers import DEFAULT_DETECTOR, DETECTORS, detect_markers
 from mendline.evaluation import case_transcript, evaluate, load_cases, split_of
@@ -47,15 +47,6 @@ from mendline.ingest.annotations import find_annotations
 from mendline.transcript import Role, RoleSource, Speaker, Transcript, Utterance
 
 ROOT = Path(__file__).resolve().parents[1]
-MIBOT = ROOT.parent / "shared" / "data" / "mibot"
-
-
-def _transcript(turns: list[tuple[Role, str]], source: str) -> Transcript:
-    us = tuple(Utterance(i, r.value.capitalize(), r, text, annotations=find_annotations(text))
-               for i, (r, text) in enumerate(turns))
-    speakers = (Speaker("Therapist", Role.THERAPIST, RoleSource.EXPLICIT, 1.0),
-                Speaker("Client", Role.CLIENT, RoleSource.EXPLICIT, 1.0))
-    return Transcript(us, speakers, "benchmark", "0" * 64, source=source, language="en")
 
 
 def corpus_figures(split: str, detectors: list[str]) -> None:
@@ -111,27 +102,6 @@ def corpus_figures(split: str, detectors: list[str]) -> None:
               f"flagged as minimal responses ({flagged / max(n, 1):.0%})")
 
 
-def _mibot_sessions() -> list[tuple[str, bool, Transcript]]:
-    liked = {}
-    with (MIBOT / "data.csv").open(encoding="utf-8") as fh:
-        for row in csv.DictReader(fh):
-            liked[row["ParticipantID"]] = row["LikedBot"].strip().upper() == "YES"
-    out = []
-    for path in sorted((MIBOT / "transcripts").glob("*.json")):
-        doc = json.loads(path.read_text(encoding="utf-8"))
-        turns: list[tuple[Role, str]] = []
-        for u in doc["utterances"]:  # the counsellor's sentences arrive one by one: merge
-            role = Role.THERAPIST if u["speaker"] == "counsellor" else Role.CLIENT
-            if turns and turns[-1][0] is role:
-                turns[-1] = (role, turns[-1][1] + " " + u["text"])
-            else:
-                turns.append((role, u["text"]))
-        pid = doc["participant_id"]
-        if pid in liked:
-            out.append((pid, liked[pid], _transcript(turns, pid)))
-    return out
-
-
 # Plainly benign short chat replies: a detector should flag these hardly ever.
 _BENIGN_CHAT = re.compile(r"^\W*(?:ok(?:ay)?|sure|yes|yeah|yep|thanks?|thank (?:you|u)|ty|cool|"
                      r"sounds good|great|good|alright|got it|hi|hello|bye)(?:\W+(?:ok(?:ay)?|"
@@ -140,10 +110,10 @@ _BENIGN_CHAT = re.compile(r"^\W*(?:ok(?:ay)?|sure|yes|yeah|yep|thanks?|thank (?:
 
 
 def mibot_figures(detector: str) -> None:
-    if not (MIBOT / "data.csv").is_file():
+    if not mibot_available():
         print(f"(b) MIBot data not found at {MIBOT}; skipped")
         return
-    sessions = _mibot_sessions()
+    sessions = mibot_sessions()
     groups: dict[bool, dict[str, float]] = {}
     short_total = short_flagged = 0
     bc_total = bc_flagged = 0
@@ -235,7 +205,7 @@ def synthetic_session(minutes: int = 60, seed: int = 7) -> Transcript:
     for i in range(n):
         role = Role.THERAPIST if i % 2 == 0 else Role.CLIENT
         turns.append((role, rng.choice(_T_LINES if role is Role.THERAPIST else _C_LINES)))
-    t = _transcript(turns, "synthetic")
+    t = as_transcript(turns, "synthetic")
     step = minutes * 60 / n
     us = tuple(Utterance(u.index, u.speaker, u.role, u.text, u.index * step,
                          u.index * step + step * 0.9, u.annotations) for u in t.utterances)

@@ -76,3 +76,17 @@ def test_terse_is_a_strain_cue_only_where_more_was_invited(therapist: str, clien
                                                            shut: bool) -> None:
     t = _t(("therapist", therapist), ("client", client), ("therapist", "Mm."))
     assert strain_before(t, 2).shut_down is shut
+
+
+@pytest.mark.parametrize(("therapist", "client", "complaint"), [
+    # "no" to a plain question answers it
+    ("Is there anything else on your mind before we finish?", "No, I think that's all.", False),
+    ("Have you smoked today?", "No, not yet.", False),
+    # "no" to an offered reading or a suggestion pushes back on it
+    ("I wonder if the anger is really about feeling let down.", "No, it's not that.", True),
+    ("Maybe we could try writing the thoughts down this week?", "No. I won't.", True),
+])
+def test_a_no_is_read_against_the_turn_it_answers(therapist: str, client: str,
+                                                  complaint: bool) -> None:
+    t = _t(("therapist", therapist), ("client", client), ("therapist", "Okay."))
+    assert strain_before(t, 2).complaint is complaint

@@ -435,13 +435,16 @@ def plain_question(act: TherapistAct) -> bool:
 _LAUGH_WORDS = folded(r"\b(?:haha+|lol)\b")
 
 
-def objects(text: str) -> bool:
+def objects(text: str, act: TherapistAct | None = None) -> bool:
     """Disagrees, refuses or judges something negatively, in everyday words.
 
     The same test as :attr:`ClientFeatures.negative_stance`, for layers that have only the
-    text (the strain cues the repair detector uses).
+    text and perhaps the therapist's act before it (the strain cues the repair detector
+    uses). Without the act, a leading "no" counts as disagreement.
     """
-    return bool(_DISAGREE.search(text) or _NEG_EVAL.search(text))
+    if _NEG_EVAL.search(text):
+        return True
+    return _disagrees(text, act) if act is not None else bool(_DISAGREE.search(text))
 
 
 # Word categories in the spirit of LIWC-style function-word counts (in-house lists): how

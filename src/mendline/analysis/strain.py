@@ -25,7 +25,14 @@ from bisect import bisect_left
 from dataclasses import dataclass
 from functools import lru_cache
 
-from mendline.analysis.acts import client_features, objects, previous_therapist, spoken
+from mendline.analysis.acts import (
+    TherapistAct,
+    classify_therapist_turn,
+    client_features,
+    objects,
+    previous_therapist,
+    spoken,
+)
 from mendline.analysis.lexicon import folded
 from mendline.analysis.marker_rules import answers_closed_question, answers_offer
 from mendline.transcript import AnnotationKind, Role, Transcript, Utterance
@@ -114,10 +121,14 @@ NO_STRAIN = StrainCues()
 
 
 @lru_cache(maxsize=4096)
-def complaint_like(text: str) -> bool:
-    """True when a client turn objects to the therapist or the work (a recall-minded cue)."""
+def complaint_like(text: str, act: TherapistAct | None = None) -> bool:
+    """True when a client turn objects to the therapist or the work (a recall-minded cue).
+
+    ``act``, the therapist turn the client answers, when known: "No." to a plain question
+    ("Is there anything else?") is an answer, not an objection.
+    """
     return bool(_AT_THERAPIST.search(text) or _AT_WORK.search(text) or _HARD_FOR_ME.search(text)
-                or objects(text))
+                or objects(text, act))
 
 
 @lru_cache(maxsize=4096)
@@ -194,8 +205,10 @@ def strain_before(t: Transcript, index: int, client_turns: int = 2) -> StrainCue
     nearest = 0
     for u in recent:
         text = spoken(u)
+        prev = previous_therapist(t, u.index)
+        act = classify_therapist_turn(prev.text) if prev is not None else None
         # a long, thoughtful reply is counter-evidence (clinical.md), whatever its words
-        c = complaint_like(text) and u.words <= max(25.0, 1.5 * median)
+        c = complaint_like(text, act) and u.words <= max(25.0, 1.5 * median)
         s = (terse(text) and _may_shut_down(t, u)) or _silent(u)
         q = before >= 4 and u.words <= QUIETER_SHARE * median and u.words <= 4
         if c or s or q:
