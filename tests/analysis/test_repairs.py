@@ -216,6 +216,16 @@ def test_a_session_recap_is_not_a_repair() -> None:
     assert found == set()
 
 
+def test_a_closing_summary_in_other_words_is_not_a_repair_either() -> None:
+    found = _ids(
+        ("therapist", "What would being smoke-free give you?"),
+        ("client", "I'd see my kids grow up."),
+        ("therapist", "Thank you for sharing that with me today. We've had a meaningful "
+                      "conversation about your hopes for yourself and your kids. You've shown "
+                      "real insight into what matters to you, and how smoking fits with it."))
+    assert found == set()
+
+
 def test_owning_a_misstep_inside_a_recap_still_counts() -> None:
     found = _ids(
         ("therapist", "Could you rate the urge from one to ten?"),
