@@ -177,6 +177,9 @@ ALL_POSITIVE = [case for case in HARD_CASES if case[3]]
      "we can book another session"),
     ("Hi! Glad you came. How are you feeling as we get started?", "I'm feeling good"),
     ("Do I have your permission to talk about some options now?", "yes"),
+    ("Would you be comfortable if we start discussing some strategies now?", "Yes please"),
+    ("How do you feel about exploring other ways to cut down?", "that sounds good"),
+    ("Is there anything else on your mind today you'd like to talk about?", "Not really!"),
 ])
 def test_ordinary_replies_in_chat_carry_no_marker(therapist: str, client: str) -> None:
     t = _t(("therapist", therapist), ("client", client))
@@ -188,6 +191,13 @@ def test_a_short_turn_that_tells_the_therapist_what_to_do_can_still_push_back() 
     t = _t(("therapist", "I'm glad you're saying it. It's worth talking about."),
            ("client", "Is it? We'll see. Just do the sleep stuff."))
     assert any(i.startswith("confrontation.") for i in _ids(t, 1))
+
+
+def test_smoothing_over_when_asked_about_the_two_of_you_is_still_withdrawal() -> None:
+    t = _t(("therapist", "Is there anything else you want to tell me about how this is going "
+                         "between us?"),
+           ("client", "No, it's fine, really."))
+    assert any(i.startswith("withdrawal.") for i in _ids(t, 1))
 
 
 def test_no_to_an_offered_reading_still_pushes_back() -> None:

@@ -139,6 +139,7 @@ _PROPOSAL = folded(
     r"(?:may|can|could|might) i (?:share|offer|suggest|give you|make a suggestion|tell you what)|"
     r"(?:shall|should|can|could) we (?:try|start|look|talk|go|move|spend|take|do|begin|pick)|"
     r"would you (?:like|want) to|do you want to|are you (?:open|willing|up for|okay with|ok with)|"
+    r"would you be (?:comfortable|okay|ok|happy|open|willing|up for)(?: with| if| to)?|"
     r"would you be (?:open|willing|up for|interested)|how about (?:we|trying|if)|"
     r"is that (?:ok(?:ay)?|alright|all right)|what do you think about (?:trying|doing))\b")
 # "How are you (doing) today?" in a turn that greets: a social opener ("Hello! ...").

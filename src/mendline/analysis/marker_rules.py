@@ -44,7 +44,9 @@ _BENIGN = folded(
     r"fine|nice|perfect|awesome|thanks?|thank (?:you|u)|thx|ty|no problem|np|sounds good|"
     r"will do|got it|i see|makes sense|that makes sense|for sure|of course|definitely|"
     r"absolutely|hi|hello|hey|bye|goodbye|you too|same to you|lol|haha|ha|please|"
-    r"not bad|let'?s do (?:it|that)|why not|that works|works for me|that would be good)\W*){1,4}$")
+    r"not bad|let'?s do (?:it|that)|why not|that works|works for me|"
+    r"that (?:sounds|would be|'?d be|seems|will be) (?:really |very )?(?:good|great|helpful|nice|"
+    r"useful|fine|ok(?:ay)?|perfect|lovely))\W*){1,4}$")
 
 
 # "Is there anything else…?", "Something else on your mind?": room to add a topic, typically
@@ -506,7 +508,11 @@ def vetoes(u: Utterance, f: ClientFeatures) -> set[str]:
         # therapist: content, not a complaint about this therapist (clinical.md). A turn
         # with neither ("please don't say that, it's cringe") is left to the model.
         out.add("confrontation.complaint_about_therapist")
-    offer_answered = answers_offer(f)
+    # a short reply to "anything else?" declines the room offered, unless the question was
+    # about the two of them ("anything else about how this is going between us?")
+    offer_answered = answers_offer(f) or (
+        f.words <= _MINIMAL_MAX_WORDS_WITH_CUE and bool(_ANYTHING_ELSE.search(f.prev_text))
+        and not f.act.relationship)
     if not (f.negative_stance or f.act.offers_intervention) or offer_answered:
         out.add("confrontation.rejects_intervention")
     if offer_answered:
