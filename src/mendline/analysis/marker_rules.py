@@ -222,13 +222,15 @@ def answers_offer(f: ClientFeatures) -> bool:
     dismissal (rejects_intervention) or over-agreement that masks disagreement
     (deferential_appeasing), which a bare yes or no does not show. An offered reading of
     the client ("Could it be you miss her?") is different: a flat no there is left to the
-    other rules.
+    other rules. "Is there anything else you'd like to talk about?" offers room to add a
+    topic, and a short reply ("No, I think we covered it.") declines it in full, unless the
+    question was about the two of them ("anything else about how this is going between us?").
     """
-    if f.act.proposal or f.act.greeting:
-        if benign_short_turn(f.spoken):
-            return True
-        return bool(_DECLINE.match(f.spoken)) and not (f.act.interpretation or f.act.reflection)
-    return False
+    if (f.act.proposal or f.act.greeting) and (benign_short_turn(f.spoken) or (
+            _DECLINE.match(f.spoken) and not (f.act.interpretation or f.act.reflection))):
+        return True
+    return (f.words <= _MINIMAL_MAX_WORDS_WITH_CUE and not f.act.relationship
+            and bool(_ANYTHING_ELSE.search(f.prev_text)))
 
 
 def not_minimal(f: ClientFeatures) -> bool:
@@ -237,16 +239,14 @@ def not_minimal(f: ClientFeatures) -> bool:
     Besides the closed question and the specific reply: "Sounds good." to "How does that
     sound?" gives the go-ahead that was asked for, and any short answer to a greeting's "How
     are you today?" ("Good, thanks.", "Worn out.") completes a social ritual; neither was an
-    invitation to elaborate. "Is there anything else you'd like to talk about?" offers room
-    to add something, and "No." there declines it in full.
+    invitation to elaborate.
     """
     # A long pause before a terse "No." or "Not really." to a closed question is the
     # best-supported paralinguistic sign of withdrawal (Dolev-Amit et al., 2020; Künsch et al.,
     # 2023): the closed form of the question no longer explains the shortness away.
     closed = answers_closed_question(f) and not paused(f)
     return (f.thinking_aloud or invitation(f) <= 0.0 or f.words > _MINIMAL_MAX_WORDS_WITH_CUE
-            or closed or specific_reply(f) or answers_offer(f) or f.act.greeting
-            or bool(_ANYTHING_ELSE.search(f.prev_text)))
+            or closed or specific_reply(f) or answers_offer(f) or f.act.greeting)
 
 
 def paused(f: ClientFeatures) -> bool:
@@ -508,19 +508,13 @@ def vetoes(u: Utterance, f: ClientFeatures) -> set[str]:
         # therapist: content, not a complaint about this therapist (clinical.md). A turn
         # with neither ("please don't say that, it's cringe") is left to the model.
         out.add("confrontation.complaint_about_therapist")
-    # a short reply to "anything else?" declines the room offered, unless the question was
-    # about the two of them ("anything else about how this is going between us?")
-    offer_answered = answers_offer(f) or (
-        f.words <= _MINIMAL_MAX_WORDS_WITH_CUE and bool(_ANYTHING_ELSE.search(f.prev_text))
-        and not f.act.relationship)
+    offer_answered = answers_offer(f)
     if not (f.negative_stance or f.act.offers_intervention) or offer_answered:
         out.add("confrontation.rejects_intervention")
     if offer_answered:
         out.add("withdrawal.deferential_appeasing")
     if _goodbye(f):
-        out.add("withdrawal.avoidant_storytelling")
-    if _goodbye(f):
-        out.add("withdrawal.deferential_appeasing")
+        out |= {"withdrawal.avoidant_storytelling", "withdrawal.deferential_appeasing"}
 
     for mid in ("withdrawal.avoidant_storytelling", "withdrawal.deferential_appeasing",
                 "withdrawal.self_criticism_hopelessness", "withdrawal.abstract_communication",
