@@ -53,9 +53,12 @@ def spark_session(master: str = "local[*]") -> Any:
         )
     if master.startswith("local"):
         # Workers run this interpreter (which has Mendline installed), not whatever
-        # "python3" is first on PATH; and the driver listens on loopback only.
-        # Naming the loopback address up front also spares the user Spark's warning that
-        # the host name resolves to it.
+        # "python3" is first on PATH: PySpark reads PYSPARK_PYTHON for local workers and
+        # ignores spark.pyspark.python there (measured with a virtual environment that was
+        # not activated: workers ran the system Python and could not import Mendline).
+        # The driver listens on loopback only. Naming the loopback address up front also
+        # spares the user Spark's warning that the host name resolves to it.
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
         os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
         builder = (
             builder.config("spark.pyspark.python", sys.executable)
