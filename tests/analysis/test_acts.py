@@ -229,3 +229,15 @@ def test_sentences_of_thanks_are_blanked_and_spans_kept() -> None:
     assert len(out) == len(text)
     assert "with me today" not in out and out.endswith("What is it like being here with me?")
     assert without_thanks("What did you make of it?") == "What did you make of it?"
+
+
+@pytest.mark.parametrize(("text", "agenda"), [
+    ("Is there anything you'd like to explore or talk about during our time today?", True),
+    ("So where would you like to start today?", True),
+    ("Is there anything specific you want to focus on this week?", True),
+    # an open question about a topic already chosen is not a choice of agenda
+    ("Is there anything you'd like to share about how your week has been?", False),
+    ("What brings you in, in your own words?", False),
+])
+def test_asking_what_to_talk_about_is_an_agenda_question(text: str, agenda: bool) -> None:
+    assert classify_therapist_turn(text).agenda is agenda

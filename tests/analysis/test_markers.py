@@ -338,3 +338,52 @@ def test_complaint_about_therapist_veto_reads_who_is_addressed(
     u = t.utterances[1]
     f = client_features(u, t.utterances[0])
     assert ("confrontation.complaint_about_therapist" in vetoes(u, f)) is vetoed
+
+
+@pytest.mark.parametrize(("therapist", "client", "marker_id"), [
+    # a plain question offers no criticism to defend against
+    ("What's been your experience with smoking?", "I've smoked since 18. I'm 41 now. I like "
+     "smoking.", "confrontation.defends_self"),
+    # a reason named in two words is not talk in generalities
+    ("What's motivating you to want to cut back?", "Health reasons.",
+     "withdrawal.abstract_communication"),
+    # asked what to talk about, saying so takes up the choice offered
+    ("Is there anything specific you'd like to talk about today?", "I would like to talk "
+     "about ways you can help me reduce the amount of cigarettes I smoke each day.",
+     "confrontation.control_pressure"),
+])
+def test_the_boundary_rules_veto_what_the_model_alone_suggests(
+        therapist: str, client: str, marker_id: str) -> None:
+    t = _t(("therapist", therapist), ("client", client))
+    u = t.utterances[1]
+    assert marker_id in vetoes(u, client_features(u, t.utterances[0]))
+    assert marker_id not in _ids(t, 1)
+
+
+@pytest.mark.parametrize(("therapist", "client", "marker_id"), [
+    # the turn's own words show the criticism heard, even after a plain question
+    ("What happened after the parents' evening?", "Look, any parent would've shouted. I'm "
+     "not some monster.", "confrontation.defends_self"),
+    ("Did you manage any of the plan this week?", "Some. But before you say anything, my "
+     "youngest was ill, so don't write me off.", "confrontation.defends_self"),
+    # pressure keeps its own words in an open frame
+    ("Is there anything you'd like to talk about today?", "No. Just tell me what to do and "
+     "stop asking me what I want.", "confrontation.control_pressure"),
+])
+def test_the_turns_own_words_lift_those_vetoes(therapist: str, client: str,
+                                               marker_id: str) -> None:
+    t = _t(("therapist", therapist), ("client", client))
+    assert marker_id in _ids(t, 1)
+
+
+@pytest.mark.parametrize("client", ["how will it cost ?", "I don't know. Any suggestions?"])
+def test_a_question_back_is_not_a_minimal_response(client: str) -> None:
+    t = _t(("therapist", "When you think about change, what would make it feel safer?"),
+           ("client", client))
+    assert "withdrawal.minimal_response" not in _ids(t, 1)
+
+
+def test_you_ask_too_many_questions_is_a_complaint_even_after_an_open_offer() -> None:
+    t = _t(("therapist", "Is there anything else you'd like to share about your experience?"),
+           ("client", "no, let us explore the possibilities. i find you ask too many questions."))
+    assert "confrontation.complaint_about_therapist" in _ids(t, 1)

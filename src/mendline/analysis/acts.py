@@ -149,6 +149,12 @@ _GREETING = folded(r"\b(?:hello|hi|hey|welcome|good (?:morning|afternoon|evening
 _HOW_ARE_YOU = folded(r"^\W*(?:so[, ]+)?how (?:are|have) (?:you|things)(?: been)?(?: doing| going| "
                       r"feeling)?(?: for you)?(?: (?:today|lately|this (?:week|morning|afternoon)|"
                       r"as we (?:get )?(?:start|begin)[\w\s]*))?\W*$")
+# Asking the client to choose what the session is about: in that open frame, saying what
+# one wants ("I'd like to talk about cutting down") takes the choice that was offered.
+_AGENDA = folded(
+    r"\b(?:(?:anything|something|what)(?: specific| in particular| else)? (?:(?:that )?you'?d|"
+    r"you would|you want(?:ed)?) (?:like )?to (?:\w+ (?:or|and) )?(?:talk about|discuss|"
+    r"focus on|work on|cover|start with)|where would you like to (?:start|begin))")
 # "On a scale of 0 to 10, how ...?" asks for a number, however it starts.
 _SCALING = folded(r"\b(?:scale|out of (?:ten|10|five|5)|rate (?:it|your|that))\b")
 # Dates, times and numbers: a question about them asks for a fact.
@@ -197,6 +203,7 @@ class TherapistAct:
     factual: bool = False  # a closed question asking for a fact (a day, a number, a name)
     proposal: bool = False  # asks for the go-ahead on a plan or idea ("How does that sound?")
     greeting: bool = False  # "Hello! How are you today?": a social opener
+    agenda: bool = False  # "Is there anything you'd like to talk about today?"
     suggestion: bool = False
     interpretation: bool = False
     reflection: bool = False
@@ -291,6 +298,7 @@ def classify_therapist_turn(text: str) -> TherapistAct:
         relationship=relationship, probe=probe, factual=factual,
         proposal=bool(last_q) and bool(_PROPOSAL.search(last_q)),
         greeting=bool(_HOW_ARE_YOU.match(last_q)) and bool(_GREETING.search(text)),
+        agenda=bool(_AGENDA.search(last_q or text)),
         suggestion=suggestion,
         interpretation=interpretation,
         reflection=reflection, explanation=explanation or kind is Act.EXPLANATION,

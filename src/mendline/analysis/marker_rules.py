@@ -239,14 +239,16 @@ def not_minimal(f: ClientFeatures) -> bool:
     Besides the closed question and the specific reply: "Sounds good." to "How does that
     sound?" gives the go-ahead that was asked for, and any short answer to a greeting's "How
     are you today?" ("Good, thanks.", "Worn out.") completes a social ritual; neither was an
-    invitation to elaborate.
+    invitation to elaborate. A question back ("How much would it cost?", "Any suggestions?")
+    asks for more of the conversation, which is the opposite of closing it down.
     """
     # A long pause before a terse "No." or "Not really." to a closed question is the
     # best-supported paralinguistic sign of withdrawal (Dolev-Amit et al., 2020; Künsch et al.,
     # 2023): the closed form of the question no longer explains the shortness away.
     closed = answers_closed_question(f) and not paused(f)
     return (f.thinking_aloud or invitation(f) <= 0.0 or f.words > _MINIMAL_MAX_WORDS_WITH_CUE
-            or closed or specific_reply(f) or answers_offer(f) or f.act.greeting)
+            or closed or specific_reply(f) or answers_offer(f) or f.act.greeting
+            or f.spoken.rstrip().endswith("?"))
 
 
 def paused(f: ClientFeatures) -> bool:
@@ -487,6 +489,15 @@ _TO_THERAPIST = folded(
     r"(?:already|before|three times|twice))\b")
 
 
+# Saying what one would like from the session: "I'd like to talk about…", "I'm here to…".
+_STATES_WISH = folded(
+    r"^\W*(?:(?:well|um|so|yes|yeah|hi|hello|okay|ok|sure)[,.!\s]+)*(?:i(?:'d| would) "
+    r"(?:like|love|want)|i want|i(?:'m| am) here (?:to|for|about|because)|can we (?:talk|discuss|"
+    r"focus|look|start)|(?:maybe|probably|mostly) (?:about|talk))\b")
+# Abstract talk in this many words or fewer needs its phrase cue (see vetoes).
+_ABSTRACT_MIN_WORDS = 5
+
+
 def vetoes(u: Utterance, f: ClientFeatures) -> set[str]:
     """Markers a 3RS boundary rule says this turn is not, whatever else suggests them.
 
@@ -508,6 +519,22 @@ def vetoes(u: Utterance, f: ClientFeatures) -> set[str]:
         # therapist: content, not a complaint about this therapist (clinical.md). A turn
         # with neither ("please don't say that, it's cringe") is left to the model.
         out.add("confrontation.complaint_about_therapist")
+    if plain_question(f.act) and not f.negative_stance:
+        # Defending oneself answers a criticism heard from the therapist. A plain question
+        # offers none to hear, so only the turn's own words can show it ("I'm not some
+        # monster", "before you say anything"); without them, "I've smoked since I was 18"
+        # answers the question (3RS; Eubanks, Muran & Safran, 2015).
+        out.add("confrontation.defends_self")
+    if f.words <= _ABSTRACT_MIN_WORDS:
+        # "Health reasons." names a reason; abstract talk generalises ("Customers yell.
+        # It's retail."), which in so few words only its phrase cues show.
+        out.add("withdrawal.abstract_communication")
+    if f.act.agenda and _STATES_WISH.match(f.spoken) and not f.negative_stance:
+        # Asked what they would like to talk about, saying so takes up the choice offered
+        # (a request in an open frame is not control; clinical.md). Pressure has its own
+        # words ("just tell me what to do"), which the phrase cues find, and turning the
+        # choice back ("I can't just tell you everything blindly") is left to the model.
+        out.add("confrontation.control_pressure")
     offer_answered = answers_offer(f)
     if not (f.negative_stance or f.act.offers_intervention) or offer_answered:
         out.add("confrontation.rejects_intervention")
