@@ -387,3 +387,26 @@ def test_you_ask_too_many_questions_is_a_complaint_even_after_an_open_offer() ->
     t = _t(("therapist", "Is there anything else you'd like to share about your experience?"),
            ("client", "no, let us explore the possibilities. i find you ask too many questions."))
     assert "confrontation.complaint_about_therapist" in _ids(t, 1)
+
+
+@pytest.mark.parametrize("client", [
+    "I quite like the idea of using a straw or chewing gum as these seem quite practical.",
+    "I think making a real effort to exercise daily would motivate me to smoke less.",
+])
+def test_liking_a_suggestion_is_not_objecting_to_it(client: str) -> None:
+    t = _t(("therapist", "Do any of these options resonate with you, or is there another "
+                         "approach you'd like to consider?"), ("client", client))
+    u = t.utterances[1]
+    out = vetoes(u, client_features(u, t.utterances[0]))
+    assert {"confrontation.complaint_about_activities",
+            "confrontation.rejects_intervention"} <= out
+    assert not {i for i in _ids(t, 1) if i.startswith("confrontation.")}
+
+
+def test_liking_it_but_with_a_catch_is_left_to_the_model() -> None:
+    t = _t(("therapist", "Which of these would you like to try?"),
+           ("client", "I don't really like the sound of any of that. Can you suggest "
+                      "something different?"))
+    u = t.utterances[1]
+    assert "confrontation.complaint_about_activities" not in vetoes(
+        u, client_features(u, t.utterances[0]))

@@ -494,6 +494,16 @@ _STATES_WISH = folded(
     r"^\W*(?:(?:well|um|so|yes|yeah|hi|hello|okay|ok|sure)[,.!\s]+)*(?:i(?:'d| would) "
     r"(?:like|love|want)|i want|i(?:'m| am) here (?:to|for|about|because)|can we (?:talk|discuss|"
     r"focus|look|start)|(?:maybe|probably|mostly) (?:about|talk))\b")
+# Liking what was offered ("I quite like the idea of…", "that could help", "I'll give it a
+# go"), and, in _RESERVED, any word that takes it back ("but", "not", "never", "again").
+_ENDORSES = folded(
+    r"\b(?:i (?:really |quite |do |would )?(?:like|love|enjoy)|i(?:'d| would) (?:like|love) to "
+    r"try|(?:sounds|seems|looks) (?:good|great|helpful|useful|practical|doable|manageable|"
+    r"like a (?:good|great))|(?:could|would|might|will) (?:really )?(?:help|work for me|"
+    r"motivate)|i(?:'m| am) (?:open|happy|keen|excited) to|i(?:'ll| will) (?:try|give it a "
+    r"(?:go|try)))\b")
+_RESERVED = folded(r"\b(?:not|no|never|nothing|none|but|though|point|whatever|again|another|"
+                   r"always|told)\b|n'?t\b")
 # Abstract talk in this many words or fewer needs its phrase cue (see vetoes).
 _ABSTRACT_MIN_WORDS = 5
 
@@ -535,6 +545,10 @@ def vetoes(u: Utterance, f: ClientFeatures) -> set[str]:
         # words ("just tell me what to do"), which the phrase cues find, and turning the
         # choice back ("I can't just tell you everything blindly") is left to the model.
         out.add("confrontation.control_pressure")
+    if _ENDORSES.search(f.spoken) and not _RESERVED.search(f.spoken):
+        # Liking what was offered, with nothing taking it back, is not objecting to it,
+        # whatever the topic's likeness to complaints about exercises.
+        out |= {"confrontation.complaint_about_activities", "confrontation.rejects_intervention"}
     offer_answered = answers_offer(f)
     if not (f.negative_stance or f.act.offers_intervention) or offer_answered:
         out.add("confrontation.rejects_intervention")
