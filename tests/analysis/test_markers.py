@@ -410,3 +410,21 @@ def test_liking_it_but_with_a_catch_is_left_to_the_model() -> None:
     u = t.utterances[1]
     assert "confrontation.complaint_about_activities" not in vetoes(
         u, client_features(u, t.utterances[0]))
+
+
+@pytest.mark.parametrize(("client", "vetoed"), [
+    # wanting something for one's own life is not pressure on the therapist
+    ("I want to try to quit for my family and my own health", True),
+    ("healthier, happier and writing even more than I do now", True),
+    # pressure is aimed at the therapist or the session
+    ("The presentation. Only the presentation. Tell me exactly what to say on Friday.", False),
+    ("i want a proper plan by next week in writing, what we're doing and for how long", False),
+    ("It's a hard no. Give me something else.", False),
+])
+def test_control_needs_words_aimed_at_the_therapist_or_the_session(client: str,
+                                                                  vetoed: bool) -> None:
+    t = _t(("therapist", "What's drawing you towards trying this new approach now?"),
+           ("client", client))
+    u = t.utterances[1]
+    assert ("confrontation.control_pressure" in vetoes(
+        u, client_features(u, t.utterances[0]))) is vetoed

@@ -39,8 +39,14 @@ from typing import TYPE_CHECKING, Any
 
 from mendline.analysis import embeddings
 from mendline.analysis.acts import ClientFeatures
-from mendline.analysis.lexicon import folded
-from mendline.analysis.marker_rules import Hit, benign_short_turn, rule_hits, vetoes, whole_span
+from mendline.analysis.marker_rules import (
+    Hit,
+    benign_short_turn,
+    rule_hits,
+    turns_to_therapist,
+    vetoes,
+    whole_span,
+)
 from mendline.analysis.result import Marker
 from mendline.transcript import Transcript, Utterance
 from mendline.vocabulary import TRANSCRIPT_MARKERS
@@ -261,7 +267,7 @@ def _run(t: Transcript) -> list[Marker]:
                  if mid in probs and probs[mid] >= model.threshold[j]]
         signed = signed_families(r)
         if "confrontation" not in signed and (r.unit.is_stretch or (
-                r.features.words < _SHORT_WORDS and not _turns_to_therapist(r.features))):
+                r.features.words < _SHORT_WORDS and not turns_to_therapist(r.features))):
             # Read out of its turn, a stretch's "you" may be generic or banter; the vector of
             # a short turn carries its topic more than its stance ("we can book another
             # session" sits near complaints about sessions). A confrontation there needs a
@@ -282,19 +288,6 @@ def _run(t: Transcript) -> list[Marker]:
 # no change in any figure up to 10 words (the corpus's short confrontations carry a sign),
 # while real chat replies such as "we can book another session" were flagged without one.
 _SHORT_WORDS = 10
-
-
-# A request that tells the therapist what to do next ("Can we just start.", "Just do the
-# sleep stuff.", "Let's just get on with it.").
-_STEERS = folded(
-    r"(?:^|[.!?]\s)\W*(?:(?:okay|ok|so|well|look|fine|right)[,.\s]+)*(?:can we (?:just|not)|"
-    r"(?:let'?s )?just (?:do|get|start|tell|give|move|go)|let'?s (?:just )?(?:move on|"
-    r"get on))\b")
-
-
-def _turns_to_therapist(f: ClientFeatures) -> bool:
-    """Words to the therapist: addressed as "you", or told what to do next."""
-    return f.you_addressed > 0 or bool(_STEERS.search(f.spoken))
 
 
 def signed_families(r: TurnRow) -> set[str]:
