@@ -526,7 +526,7 @@ def turns_to_therapist(f: ClientFeatures) -> bool:
 
 
 # Abstract talk in this many words or fewer needs its phrase cue (see vetoes).
-_ABSTRACT_MIN_WORDS = 5
+_ABSTRACT_CUE_ONLY_WORDS = 5
 
 
 def vetoes(u: Utterance, f: ClientFeatures) -> set[str]:
@@ -556,7 +556,7 @@ def vetoes(u: Utterance, f: ClientFeatures) -> set[str]:
         # monster", "before you say anything"); without them, "I've smoked since I was 18"
         # answers the question (3RS; Eubanks, Muran & Safran, 2015).
         out.add("confrontation.defends_self")
-    if f.words <= _ABSTRACT_MIN_WORDS:
+    if f.words <= _ABSTRACT_CUE_ONLY_WORDS:
         # "Health reasons." names a reason; abstract talk generalises ("Customers yell.
         # It's retail."), which in so few words only its phrase cues show.
         out.add("withdrawal.abstract_communication")

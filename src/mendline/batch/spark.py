@@ -60,10 +60,8 @@ def spark_session(master: str = "local[*]") -> Any:
         # spares the user Spark's warning that the host name resolves to it.
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
         os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
-        builder = (
-            builder.config("spark.pyspark.python", sys.executable)
-            .config("spark.driver.host", "127.0.0.1")
-            .config("spark.driver.bindAddress", "127.0.0.1")
+        builder = builder.config("spark.driver.host", "127.0.0.1").config(
+            "spark.driver.bindAddress", "127.0.0.1"
         )
     try:
         session = builder.getOrCreate()
