@@ -12,7 +12,7 @@ import pytest
 
 from mendline.analysis.acts import client_features
 from mendline.analysis.marker_rules import vetoes
-from mendline.analysis.markers import DEFAULT_DETECTOR, DETECTORS, detect_markers
+from mendline.analysis.markers import DEFAULT_DETECTOR, DETECTORS, detect_markers, one_direction
 from mendline.transcript import Role, RoleSource, Speaker, Transcript, Utterance
 from mendline.vocabulary import TRANSCRIPT_MARKERS
 
@@ -428,3 +428,87 @@ def test_control_needs_words_aimed_at_the_therapist_or_the_session(client: str,
     u = t.utterances[1]
     assert ("confrontation.control_pressure" in vetoes(
         u, client_features(u, t.utterances[0]))) is vetoed
+
+
+@pytest.mark.parametrize(("found", "kept"), [
+    # one family: untouched
+    ({"withdrawal.denial": 0.9, "withdrawal.minimal_response": 0.4},
+     {"withdrawal.denial", "withdrawal.minimal_response"}),
+    # both: the family of the most confident marker, all of its ids
+    ({"withdrawal.denial": 0.9, "confrontation.rejects_intervention": 0.4},
+     {"withdrawal.denial"}),
+    ({"withdrawal.denial": 0.5, "confrontation.complaint_about_therapist": 0.8,
+      "confrontation.rejects_intervention": 0.3},
+     {"confrontation.complaint_about_therapist", "confrontation.rejects_intervention"}),
+    ({}, set()),
+])
+def test_one_stretch_of_speech_moves_one_way(found: dict[str, float], kept: set[str]) -> None:
+    assert set(one_direction(found)) == kept
+
+
+@pytest.mark.parametrize("detector", sorted(DETECTORS))
+def test_a_played_down_feeling_is_a_denial_not_also_a_rejection(detector: str) -> None:
+    t = _t(("therapist", "It sounds like losing the allotment after all those years was a "
+                         "real blow."),
+           ("client", "No, no. It didn't bother me at all. It was only a bit of land."))
+    found = {m.id for m in detect_markers(t, detector) if m.utterance == 1}
+    assert len({i.split(".")[0] for i in found}) <= 1
+    if detector != "markers.rules.v1" or found:
+        assert "withdrawal.denial" in found
+
+
+@pytest.mark.parametrize(("therapist", "client"), [
+    ("Your sister's funeral was on Friday.", "Yep. Done and dusted. Didn't affect me."),
+    ("Your dad didn't come to your graduation.", "Meh. I'm grand. It really doesn't bother me."),
+])
+def test_playing_down_something_painful_the_therapist_named_is_denial(therapist: str,
+                                                                      client: str) -> None:
+    assert "withdrawal.denial" in _ids(_t(("therapist", therapist), ("client", client)), 1)
+
+
+@pytest.mark.parametrize(("therapist", "client"), [
+    ("For homework, could you write the worry diary each evening?",
+     "Could I record it as voice memos instead? Typing on my phone takes me ages."),
+    ("Let's do the breathing exercise lying down on the mat.",
+     "Can I stay in the chair? My back is bad this week. I'm happy to do the breathing."),
+    ("I'd like to try a visualisation today.",
+     "Okay, what's the idea behind it? I've never done one before."),
+])
+def test_asking_to_adapt_a_task_or_what_it_is_for_is_not_a_complaint(therapist: str,
+                                                                      client: str) -> None:
+    t = _t(("therapist", therapist), ("client", client))
+    u = t.utterances[1]
+    out = vetoes(u, client_features(u, t.utterances[0]))
+    assert {"confrontation.complaint_about_activities",
+            "confrontation.complaint_about_parameters"} <= out
+    assert not {i for i in _ids(t, 1) if i.startswith("confrontation.")}
+
+
+def test_asking_to_skip_a_task_is_left_to_the_model() -> None:
+    t = _t(("therapist", "Shall we start with the body scan?"),
+           ("client", "Can we just skip it? It never does anything for me."))
+    u = t.utterances[1]
+    assert "confrontation.complaint_about_activities" not in vetoes(
+        u, client_features(u, t.utterances[0]))
+
+
+@pytest.mark.parametrize("client", [
+    "No, honestly, it's not that you're pushing. You're not. I'm just scared of the "
+    "application forms.",
+    "It's not you, it's me. I'm shattered this week and my head is all over the place.",
+])
+def test_telling_the_therapist_it_is_not_their_doing_is_not_a_complaint(client: str) -> None:
+    t = _t(("therapist", "I wonder if I've been pushing you too hard on the job search."),
+           ("client", client))
+    assert not {i for i in _ids(t, 1) if i.startswith("confrontation.")}
+
+
+@pytest.mark.parametrize("client", [
+    "I came here about my sleep. You've turned it into a whole thing about my mum.",
+    "I felt like you'd made your mind up about me before I even sat down.",
+    "Honestly I switch off when you start talking like a textbook.",
+])
+def test_paraphrased_complaints_about_the_therapist(client: str) -> None:
+    t = _t(("therapist", "It sounds like there's still a lot of grief around your mum."),
+           ("client", client))
+    assert "confrontation.complaint_about_therapist" in _ids(t, 1)

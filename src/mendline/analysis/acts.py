@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import lru_cache
 
-from mendline.analysis.lexicon import folded
+from mendline.analysis.lexicon import Folded, folded
 from mendline.analysis.questions import is_open_question, question_sentences, sentence_spans
 from mendline.ingest.annotations import find_annotations
 from mendline.transcript import (
@@ -31,6 +31,7 @@ from mendline.transcript import (
 
 __all__ = [
     "plain_question",
+    "REASSURES",
     "Act",
     "TherapistAct",
     "ClientFeatures",
@@ -117,9 +118,11 @@ _EXPLANATION = folded(
 _INVITE_NO_QMARK = folded(
     r"(?:^|[.!?…]\s+|,\s*)(?:(?:so|and|okay|ok|but)[,\s]+)*"
     r"(?:tell me|say (?:a (?:bit|little) )?more|"
-    r"talk (?:to me )?about|describe|walk me through|help me understand|i'?m curious|"
+    r"talk (?:to me )?about|describe|walk me through|help me understand|"
+    r"i'?m (?:really |so |very )?curious|"
     r"i wonder (?:what|how|whether you|about)|i'?m wondering (?:what|how|about)|"
-    r"i'?d (?:really )?(?:like|love) to (?:hear|know|understand)|i'?m interested in|"
+    r"i'?d (?:really )?(?:like|love) to (?:hear|know|understand)|"
+    r"i'?m (?:more |really |very |most )?interested in|"
     r"take your time|(?:please )?go on|keep going|i'?m (?:still )?listening|no rush)\b",
 )
 # A wh-word opening any clause of the question: "Partner B, what do you make of that?"
@@ -423,16 +426,34 @@ _DISAGREE_IN_WORDS = folded(_DISAGREE_WORDS)
 _OPENS_NO = folded(_LEADING_NO)
 
 
+# Taking the therapist's side of a strain off them ("it's not that you're pushing", "it's
+# not you, it's me", "not your fault").
+REASSURES = folded(
+    r"\bit'?s not (?:that )?you\b|\bnot that you(?:'re| are| don'?t)?\b|\byou(?:'re| are)"
+    r"(?: really)? not (?:pushing|doing anything wrong|the problem|bad at)|^\W*(?:\w+\W+){0,3}"
+    r"it'?s (?:just |really )?me\b|\bnothing you (?:did|said)\b|\bnot your fault\b")
+
+
+def _blanked(text: str, pattern: Folded) -> str:
+    """``text`` with every match of ``pattern`` blanked (same length)."""
+    chars = list(text)
+    for m in pattern.finditer(text):
+        chars[m.start():m.end()] = " " * (m.end() - m.start())
+    return "".join(chars)
+
+
 def _disagrees(spoken: str, act: TherapistAct) -> bool:
     """Disagreement or refusal in a client turn, read against the question it answers.
 
     "No" to a plain question ("Is there anything else on your mind?" "No, I think we covered
     it.") is an answer, not a disagreement; "no" to an offered reading, a reflection, a
-    suggestion or a proposal pushes back on it.
+    suggestion or a proposal pushes back on it, unless it goes on to take the strain off
+    the therapist ("No, it's not that you're pushing. It's me.").
     """
-    if _DISAGREE_IN_WORDS.search(spoken):
+    reassured = _blanked(spoken, REASSURES)
+    if _DISAGREE_IN_WORDS.search(reassured):
         return True
-    return not plain_question(act) and bool(_OPENS_NO.search(spoken))
+    return not (plain_question(act) or reassured != spoken) and bool(_OPENS_NO.search(spoken))
 
 
 def plain_question(act: TherapistAct) -> bool:
@@ -503,6 +524,7 @@ _STOP = frozenset(
 # boundary rule counts specific, on-topic replies as counter-evidence of withdrawal.
 _VAGUE = frozenset(
     "fine good ok okay alright allright nothing much stuff whatever dunno idk guess suppose "
+    "s'pose spose "
     "normal usual same sure maybe probably kinda kind sort sorta bad great cool nope nah yep "
     "yup meh huh thanks thank thx exactly definitely absolutely totally course pretty quite "
     "bit little anything something everything nobody either neither true correct agree mean "

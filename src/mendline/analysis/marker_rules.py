@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
 
-from mendline.analysis.acts import ClientFeatures, plain_question
+from mendline.analysis.acts import REASSURES, ClientFeatures, plain_question
 from mendline.analysis.lexicon import Cue, folded, prefilter
 from mendline.transcript import Utterance
 from mendline.vocabulary import TRANSCRIPT_MARKERS
@@ -281,6 +281,14 @@ _TONE = folded(r"\[[^\]]{0,30}\b(?:cheerful\w*|upbeat|bright\w*|smil\w*|grin\w*|
                    r"laugh\w*|chuckl\w*|giggl\w*)\b[^\]]{0,30}\]")
 
 
+def painful_named(f: ClientFeatures) -> bool:
+    """The therapist's turn before named something that usually hurts (a loss, a
+    rejection, an illness): the setting in which playing a feeling down reads as denial
+    ("Didn't affect me." after "Your brother's inquest was on Monday") and a laugh as a
+    split between content and affect (3RS; Eubanks, Muran & Safran, 2015)."""
+    return bool(_lexicon().extra["withdrawal.content_affect_split:painful"].search(f.prev_text))
+
+
 def _affect_split(u: Utterance, f: ClientFeatures) -> Hit | None:
     lex = _lexicon().extra
     laugh = next((a for a in f.annotations if a.kind == "laughs"), None)
@@ -290,7 +298,7 @@ def _affect_split(u: Utterance, f: ClientFeatures) -> Hit | None:
     if laugh_span is None and textual is None:
         return None
     painful = lex["withdrawal.content_affect_split:painful"].search(f.spoken)
-    painful_before = lex["withdrawal.content_affect_split:painful"].search(f.prev_text)
+    painful_before = painful_named(f)
     flat = lex["withdrawal.content_affect_split:flat"].search(f.spoken)
     funny = lex["withdrawal.content_affect_split:funny"].search(f.spoken)
     named = not (f.act.question and f.act.open) and f.act.words > 0
@@ -419,7 +427,8 @@ def _rejects(u: Utterance, f: ClientFeatures) -> Hit | None:
         score *= 0.5  # a flat "No." to a statement is weak evidence of a rejection
     return Hit(score, hit.span, hit.why + (" after the therapist offered a reading or idea"
                                           if f.act.offers_intervention else ""),
-               counter=_countered("confrontation.rejects_intervention", f))
+               counter=_countered("confrontation.rejects_intervention", f)
+               or bool(REASSURES.search(f.spoken)))
 
 
 def _defends(u: Utterance, f: ClientFeatures) -> Hit | None:
@@ -504,6 +513,20 @@ _ENDORSES = folded(
     r"(?:go|try)))\b")
 _RESERVED = folded(r"\b(?:not|no|never|nothing|none|but|though|point|whatever|again|another|"
                    r"always|told)\b|n'?t\b")
+# Asking to do a task another way or at another time ("Could I do it as voice notes?", "Is
+# there another room we could use?"), or what it is for ("What's the idea behind it?"),
+# and, in _REFUSES, any word that turns the question into a refusal or a put-down ("Can we
+# just skip it?", "Could we not?", "Why this stupid log?").
+_ASKS_ADJUSTMENT = folded(
+    r"\b(?:could|can|may) (?:i|we)\b|\bis there (?:another|a different|any other|a reason)\b|"
+    r"\binstead\b|\bwhat'?s the (?:idea|purpose|reason)\b|\bwhat is (?:it|that|this) for\b|"
+    r"\bhow (?:does|do|would|will) (?:it|that|this)\b")
+_REFUSES = folded(
+    r"\b(?:just|skip|not|never (?:\w+ )?(?:get|gets|does|do|did|works?|helps?)|stop|rather|"
+    r"no point|pointless|waste|instead of|weird|stupid|"
+    r"silly|morbid|boring|useless|won'?t|(?:do|did|would)n'?t (?:want|need|like|think|see))\b")
+
+
 # A request that tells the therapist what to do next ("Can we just start.", "Just do the
 # sleep stuff.", "Let's just get on with it.").
 _STEERS = folded(
@@ -542,7 +565,7 @@ def vetoes(u: Utterance, f: ClientFeatures) -> set[str]:
         out.add("withdrawal.minimal_response")
     painful = lex["withdrawal.content_affect_split:painful"]
     if lex["withdrawal.content_affect_split:funny"].search(f.spoken) and not (
-            painful.search(f.spoken) or painful.search(f.prev_text)):
+            painful.search(f.spoken) or painful_named(f)):
         out.add("withdrawal.content_affect_split")  # laughing at something funny
     if f.you_addressed == 0 and not _TO_THERAPIST.search(f.spoken) and (
             f.third_person or f.reported):
@@ -577,6 +600,22 @@ def vetoes(u: Utterance, f: ClientFeatures) -> set[str]:
         # Liking what was offered, with nothing taking it back, is not objecting to it,
         # whatever the topic's likeness to complaints about exercises.
         out |= {"confrontation.complaint_about_activities", "confrontation.rejects_intervention"}
+    if "?" in f.spoken and _ASKS_ADJUSTMENT.search(f.spoken) and not (
+            f.negative_stance or _REFUSES.search(f.spoken)):
+        # Asking for a task to be adapted, or what it is for, is working on it together
+        # (clinical.md: neutral logistics and curious questions are not complaints), however
+        # close "Could I say it into my phone instead?" sits to objections to homework.
+        out |= {"confrontation.complaint_about_activities",
+                "confrontation.complaint_about_parameters",
+                "confrontation.rejects_intervention", "confrontation.control_pressure"}
+    if REASSURES.search(f.spoken):
+        # Telling the therapist a strain is not their doing answers them with care; it is
+        # not a complaint about them, their reading or the therapy's progress, however
+        # close "it's not that you're not helping" sits to "you're not helping". A
+        # complaint in the same turn has its own phrase cue, which lifts this.
+        out |= {"confrontation.complaint_about_therapist",
+                "confrontation.rejects_intervention", "confrontation.control_pressure",
+                "confrontation.complaint_about_progress"}
     offer_answered = answers_offer(f)
     if not (f.negative_stance or f.act.offers_intervention) or offer_answered:
         out.add("confrontation.rejects_intervention")

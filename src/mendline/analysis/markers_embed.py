@@ -275,12 +275,13 @@ def _run(t: Transcript) -> list[Marker]:
             # words to the therapist: "You would say that.", "Just do the sleep stuff.").
             found = [mid for mid in found if not mid.startswith("confrontation.")]
         extra = _family_fallback(probs, found, model.family_threshold, signed)
-        for mid in found + extra:
+        kept = mk.one_direction({mid: mk.soften(probs[mid], r.features, mid)
+                                 for mid in found + extra})
+        for mid, conf in kept.items():
             hit = r.hits.get(mid)
             span = hit.span if hit is not None else whole_span(r.utterance)
             why = _why_family(mid) if mid in extra and hit is None else _why(mid, hit, r)
-            out.append(mk.unit_marker(r.unit, mid, mk.soften(probs[mid], r.features, mid),
-                                      span, why, NAME))
+            out.append(mk.unit_marker(r.unit, mid, conf, span, why, NAME))
     return mk.strongest(out)
 
 
