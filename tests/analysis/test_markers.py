@@ -512,3 +512,28 @@ def test_paraphrased_complaints_about_the_therapist(client: str) -> None:
     t = _t(("therapist", "It sounds like there's still a lot of grief around your mum."),
            ("client", client))
     assert "confrontation.complaint_about_therapist" in _ids(t, 1)
+
+
+@pytest.mark.parametrize(("therapist", "client", "abstract"), [
+    # asked for reasons or goals, a short answer in nouns names them
+    ("What would be different if you cut down?",
+     "More energy in the mornings and a bit more money for the kids.", False),
+    ("When do you tend to reach for a drink?", "After work, Fridays, and when my sister rings.",
+     False),
+    # a general truth in place of one's own experience is still abstract talk
+    ("What happens when you walk past her room?",
+     "Rooms hold memories. It's well known that places trigger recall.", True),
+])
+def test_a_short_answer_in_nouns_is_not_abstract_talk(therapist: str, client: str,
+                                                      abstract: bool) -> None:
+    t = _t(("therapist", therapist), ("client", client))
+    assert ("withdrawal.abstract_communication" in _ids(t, 1)) is abstract
+
+
+@pytest.mark.parametrize("therapist", [
+    "How are you feeling as we start? Is there anything on your mind you'd like to talk about?",
+    "Is there something in particular you want to look at today?",
+])
+def test_no_to_room_offered_for_a_topic_is_an_answer(therapist: str) -> None:
+    t = _t(("therapist", therapist), ("client", "No."))
+    assert "withdrawal.minimal_response" not in _ids(t, 1)

@@ -80,7 +80,8 @@ _RELATIONSHIP = folded(
     r"(?:going|working|feeling)? ?(?:for you )?(?:with me|in here|between us|sessions?)|"
     r"how (?:was|is) (?:it|that) (?:for you )?(?:to )?talk(?:ing)? (?:with|to) me|"
     r"(?:talking|talk|being|sitting|here) with me|with me right now|"
-    r"our work|working together|what just happened|how we(?:'re| are) doing|"
+    r"our work|working together|how we work(?: together)?|the way we work|work(?:ing)? with "
+    r"me|what just happened|how we(?:'re| are) doing|"
     r"my (?:question|suggestion|comment)|(?:when|what) i (?:said|asked|suggested))\b",
 )
 _SUGGEST_STRONG = folded(

@@ -49,9 +49,11 @@ _BENIGN = folded(
     r"useful|fine|ok(?:ay)?|perfect|lovely))\W*){1,4}$")
 
 
-# "Is there anything else…?", "Something else on your mind?": room to add a topic, typically
-# at a wrap-up; a short answer declines it in full.
-_ANYTHING_ELSE = folded(r"\b(?:anything|something) (?:else|more)\b[^.!?]*\?\W*$")
+# A last question that offers room to add a topic ("Is there anything else…?", "Something
+# else on your mind?", "Is there anything you'd like to talk about?"); a short answer
+# declines it in full.
+_ANYTHING_ELSE = folded(r"\b(?:(?:anything|something) (?:else|more)|is there (?:anything|"
+                        r"something))\b[^.!?]*\?\W*$")
 # The therapist closing the session or sending the client off with encouragement: thanks or
 # praise in reply is the ordinary goodbye, not appeasing.
 _CLOSING = folded(
@@ -548,8 +550,13 @@ def turns_to_therapist(f: ClientFeatures) -> bool:
     return f.you_addressed > 0 or bool(_STEERS.search(f.spoken))
 
 
-# Abstract talk in this many words or fewer needs its phrase cue (see vetoes).
+# Abstract talk in this many words or fewer needs its phrase cue (see vetoes) ...
 _ABSTRACT_CUE_ONLY_WORDS = 5
+# ... and in this many or fewer, when no feeling was asked about, a word of generality
+# (or its phrase cue: "that's life", "it's well known").
+_ABSTRACT_GENERAL_WORDS = 15
+_GENERAL_WORDS = folded(r"\b(?:people|everyone|everybody|anyone|anybody|nobody|no one|one|"
+                        r"in general|society|the world|humans?|most of us)\b")
 
 
 def vetoes(u: Utterance, f: ClientFeatures) -> set[str]:
@@ -582,6 +589,15 @@ def vetoes(u: Utterance, f: ClientFeatures) -> set[str]:
     if f.words <= _ABSTRACT_CUE_ONLY_WORDS:
         # "Health reasons." names a reason; abstract talk generalises ("Customers yell.
         # It's retail."), which in so few words only its phrase cues show.
+        out.add("withdrawal.abstract_communication")
+    if (f.words <= _ABSTRACT_GENERAL_WORDS and not f.act.feeling
+            and not _GENERAL_WORDS.search(f.spoken)):
+        # Asked for reasons, goals or moments, a short answer in nouns ("To be healthier and
+        # save money", "After work, Fridays") names them; keeping one's experience at a
+        # distance speaks of people, everyone, or how life and things are.
+        # Measured on train and dev: 2 of about 110 abstract turns are this short with no
+        # such word after a question that was not about feelings; on real MI chat, most
+        # abstract flags were such answers.
         out.add("withdrawal.abstract_communication")
     if f.act.agenda and _STATES_WISH.match(f.spoken) and not f.negative_stance:
         # Asked what they would like to talk about, saying so takes up the choice offered
