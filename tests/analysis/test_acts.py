@@ -241,3 +241,14 @@ def test_sentences_of_thanks_are_blanked_and_spans_kept() -> None:
 ])
 def test_asking_what_to_talk_about_is_an_agenda_question(text: str, agenda: bool) -> None:
     assert classify_therapist_turn(text).agenda is agenda
+
+
+@pytest.mark.parametrize("text", [
+    "Some people find it helpful to write a letter to the person they lost.",
+    "I've got a short questionnaire to help us see where the worry sits.",
+    "I'd like each of you to draw your family as animals.",
+    "So the next step on the ladder is touching the bin lid.",
+])
+def test_a_task_offered_in_other_words_is_a_suggestion(text: str) -> None:
+    a = classify_therapist_turn(text)
+    assert a.suggestion and a.offers_intervention

@@ -84,12 +84,23 @@ _RELATIONSHIP = folded(
     r"me|what just happened|how we(?:'re| are) doing|"
     r"my (?:question|suggestion|comment)|(?:when|what) i (?:said|asked|suggested))\b",
 )
+# Offering a task in the words of what helps others ("Some people find it helpful to write
+# a letter"), one of its steps ("the next step on the ladder is"), or a tool brought along
+# ("I've got a little quiz to help us") offers it as much as "could you try".
+_OFFERS_TASK = (
+    r"(?:some|many|most|a lot of|lots of) (?:\w+ )?people find (?:it )?(?:helpful|helps|"
+    r"useful)|(?:the )?next step (?:on the|is)|i'?ve got (?:a|an|some) (?:little |short |quick )?"
+    r"(?:quiz|questionnaire|exercise|worksheet|activity|task|form|scale)|"
+    r"what would it be like to (?:try|write|do|keep|make|practi[cs]e|start)|"
+)
 _SUGGEST_STRONG = folded(
-    r"\b(?:what if you|how about|i(?:'d| would) (?:like|suggest|invite|encourage) you|"
+    r"\b(?:" + _OFFERS_TASK + r"what if you|how about|"
+    r"i(?:'d| would) (?:like|suggest|invite|encourage) (?:each of |both of |all of )?you|"
     r"i suggest|let's|let us|could you try|would you (?:be willing|try|consider)|"
     r"you (?:could|might) try|for homework|this week,? (?:i'?d|could|would|try))\b")
 _SUGGESTION = folded(
-    r"\b(?:what if you|how about|i(?:'d| would) (?:like|suggest|invite|encourage) you|"
+    r"\b(?:" + _OFFERS_TASK + r"what if you|how about|"
+    r"i(?:'d| would) (?:like|suggest|invite|encourage) (?:each of |both of |all of )?you|"
     r"i suggest|let's|let us|could you try|would you (?:be willing|try|consider)|try (?:to|and)|"
     r"homework|worksheet|exercise|practi[cs]e|this week|before next|thought record|journal|"
     r"log|diary|breathing|role[- ]?play|experiment|plan (?:is|for)|you (?:could|might) try|"

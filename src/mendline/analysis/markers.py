@@ -313,7 +313,8 @@ def one_direction(found: dict[str, float]) -> dict[str, float]:
     both families are flagged, the weaker is usually the other family's reading of the same
     words: "No, it didn't bother me at all" after a named feeling is a denial, not also a
     rejected intervention; "I'll just mess it up. Let's not." is hopelessness, not also
-    pressure. Measured on the dev split: family macro-F1 +0.018, with both families gaining.
+    pressure. Measured on the corpus files coded for both families: family macro-F1 0.690 ->
+    0.702 on the dev split, 0.815 -> 0.821 on train, both families gaining.
     """
     if len({mid.split(".")[0] for mid in found}) < 2:
         return found
