@@ -31,7 +31,6 @@ from mendline.transcript import (
 
 __all__ = [
     "plain_question",
-    "REASSURES",
     "Act",
     "TherapistAct",
     "ClientFeatures",
@@ -93,15 +92,18 @@ _OFFERS_TASK = (
     r"(?:quiz|questionnaire|exercise|worksheet|activity|task|form|scale)|"
     r"what would it be like to (?:try|write|do|keep|make|practi[cs]e|start)|"
 )
-_SUGGEST_STRONG = folded(
-    r"\b(?:" + _OFFERS_TASK + r"what if you|how about|"
+# Words that offer something to do, in any setting; _SUGGEST_STRONG and _SUGGESTION add
+# their own below.
+_OFFERS = (
+    _OFFERS_TASK + r"what if you|how about|"
     r"i(?:'d| would) (?:like|suggest|invite|encourage) (?:each of |both of |all of )?you|"
     r"i suggest|let's|let us|could you try|would you (?:be willing|try|consider)|"
+)
+_SUGGEST_STRONG = folded(
+    r"\b(?:" + _OFFERS +
     r"you (?:could|might) try|for homework|this week,? (?:i'?d|could|would|try))\b")
 _SUGGESTION = folded(
-    r"\b(?:" + _OFFERS_TASK + r"what if you|how about|"
-    r"i(?:'d| would) (?:like|suggest|invite|encourage) (?:each of |both of |all of )?you|"
-    r"i suggest|let's|let us|could you try|would you (?:be willing|try|consider)|try (?:to|and)|"
+    r"\b(?:" + _OFFERS + r"try (?:to|and)|"
     r"homework|worksheet|exercise|practi[cs]e|this week|before next|thought record|journal|"
     r"log|diary|breathing|role[- ]?play|experiment|plan (?:is|for)|you (?:could|might) try|"
     r"(?:might|would|could) it help|would you want to|i'?d like us to|we could|"
@@ -440,7 +442,7 @@ _OPENS_NO = folded(_LEADING_NO)
 
 # Taking the therapist's side of a strain off them ("it's not that you're pushing", "it's
 # not you, it's me", "not your fault").
-REASSURES = folded(
+_REASSURES = folded(
     r"\bit'?s not (?:that )?you\b|\bnot that you(?:'re| are| don'?t)?\b|\byou(?:'re| are)"
     r"(?: really)? not (?:pushing|doing anything wrong|the problem|bad at)|^\W*(?:\w+\W+){0,3}"
     r"it'?s (?:just |really )?me\b|\bnothing you (?:did|said)\b|\bnot your fault\b")
@@ -462,7 +464,7 @@ def _disagrees(spoken: str, act: TherapistAct) -> bool:
     suggestion or a proposal pushes back on it, unless it goes on to take the strain off
     the therapist ("No, it's not that you're pushing. It's me.").
     """
-    reassured = _blanked(spoken, REASSURES)
+    reassured = _blanked(spoken, _REASSURES)
     if _DISAGREE_IN_WORDS.search(reassured):
         return True
     return not (plain_question(act) or reassured != spoken) and bool(_OPENS_NO.search(spoken))
@@ -625,6 +627,7 @@ class ClientFeatures:
     style: tuple[float, ...] = ()  # STYLE category rates, in STYLE order
     annotations: tuple[Annotation, ...] = field(default=())
     specific: int = 0  # words that name something (specific_words)
+    reassures: bool = False  # takes a strain off the therapist ("it's not that you're pushing")
 
     @property
     def negative_stance(self) -> bool:
@@ -688,7 +691,7 @@ def client_features(
         to_other=after_other_client or bool(_TO_OTHER.search(u.text)),
         echo_span=echo_rejection(spoken, prev.text) if prev is not None else None,
         style=tuple(min(1.0, len(p.findall(spoken)) / max(words, 1) * 5) for p in STYLE.values()),
-        specific=specific_words(spoken),
+        specific=specific_words(spoken), reassures=bool(_REASSURES.search(spoken)),
     )
 
 

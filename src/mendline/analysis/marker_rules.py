@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
 
-from mendline.analysis.acts import REASSURES, ClientFeatures, plain_question
+from mendline.analysis.acts import ClientFeatures, plain_question
 from mendline.analysis.lexicon import Cue, folded, prefilter
 from mendline.transcript import Utterance
 from mendline.vocabulary import TRANSCRIPT_MARKERS
@@ -288,7 +288,14 @@ def painful_named(f: ClientFeatures) -> bool:
     rejection, an illness): the setting in which playing a feeling down reads as denial
     ("Didn't affect me." after "Your brother's inquest was on Monday") and a laugh as a
     split between content and affect (3RS; Eubanks, Muran & Safran, 2015)."""
-    return bool(_lexicon().extra["withdrawal.content_affect_split:painful"].search(f.prev_text))
+    return _names_pain(f.prev_text)
+
+
+@lru_cache(maxsize=1024)
+def _names_pain(text: str) -> bool:
+    # asked up to three times per client unit (rule, veto, model feature), of the same
+    # therapist turn for every stretch of a long reply: one search of the long pattern
+    return bool(_lexicon().extra["withdrawal.content_affect_split:painful"].search(text))
 
 
 def _affect_split(u: Utterance, f: ClientFeatures) -> Hit | None:
@@ -429,8 +436,7 @@ def _rejects(u: Utterance, f: ClientFeatures) -> Hit | None:
         score *= 0.5  # a flat "No." to a statement is weak evidence of a rejection
     return Hit(score, hit.span, hit.why + (" after the therapist offered a reading or idea"
                                           if f.act.offers_intervention else ""),
-               counter=_countered("confrontation.rejects_intervention", f)
-               or bool(REASSURES.search(f.spoken)))
+               counter=_countered("confrontation.rejects_intervention", f) or f.reassures)
 
 
 def _defends(u: Utterance, f: ClientFeatures) -> Hit | None:
@@ -624,7 +630,7 @@ def vetoes(u: Utterance, f: ClientFeatures) -> set[str]:
         out |= {"confrontation.complaint_about_activities",
                 "confrontation.complaint_about_parameters",
                 "confrontation.rejects_intervention", "confrontation.control_pressure"}
-    if REASSURES.search(f.spoken):
+    if f.reassures:
         # Telling the therapist a strain is not their doing answers them with care; it is
         # not a complaint about them, their reading or the therapy's progress, however
         # close "it's not that you're not helping" sits to "you're not helping". A

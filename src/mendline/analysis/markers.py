@@ -377,9 +377,11 @@ def _run_rules(t: Transcript) -> list[Marker]:
     out = []
     for c in client_units(t):
         hits = rule_hits(c.utterance, c.features)
-        found = {mid: soften(conf, c.features, mid) for mid, hit in hits.items()
-                 if mid in c.ids and (conf := hit.score * (0.5 if hit.counter else 1.0))
-                 >= _RULE_THRESHOLD}
+        found = {}
+        for mid, hit in hits.items():
+            conf = hit.score * (0.5 if hit.counter else 1.0)
+            if mid in c.ids and conf >= _RULE_THRESHOLD:
+                found[mid] = soften(conf, c.features, mid)
         for mid, conf in one_direction(found).items():
             hit = hits[mid]
             out.append(unit_marker(c, mid, conf, hit.span, hit.why, _RULES_NAME))
