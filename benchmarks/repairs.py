@@ -1,6 +1,6 @@
 """Repair strategies and episode outcomes on the repair corpus, dev and test splits.
 
-    python benchmarks/repairs.py [--json] [--splits dev test] [--skip-mibot]
+    python benchmarks/repairs.py [--json] [--splits dev test] [--skip-mibot] [--skip-speed]
 
 Prints per-strategy precision/recall/F1, metacommunication F1 (the four exploratory ids
 as one class) and episode-outcome accuracy, end to end and with the coded markers and
@@ -8,6 +8,8 @@ repairs given; then, on real chat (MIBot, read from ../shared/data when present)
 many counsellor turns are flagged as a repair strategy. The MIBot counsellor is a bot
 doing motivational interviewing that seldom speaks about the relationship itself, so
 flags there are mostly false alarms: a check on precision in ordinary real language.
+Last, the time repair detection and the whole analysis take on the 60-minute benchmark
+session, for each installed repair detector in the same process (median of 5 runs).
 
 Targets from issue 4 (test split): metacommunication F1 >= 0.85, every strategy F1 >= 0.6,
 outcome accuracy >= 0.75. The model is trained on train+dev, so the
@@ -18,13 +20,17 @@ from __future__ import annotations
 
 import argparse
 import json
+import statistics
+import time
 from collections import Counter
 from pathlib import Path
 
 from realdata import mibot_available, mibot_sessions
 
+from mendline.analysis import embeddings
 from mendline.analysis.markers import detect_markers
-from mendline.analysis.repairs import detect_repairs
+from mendline.analysis.repairs import DETECTORS, detect_repairs
+from mendline.analysis.session import analyze_session
 from mendline.evaluation import load_cases
 from mendline.evaluation_repairs import (
     evaluate_episodes,
@@ -40,8 +46,10 @@ ROOT = Path(__file__).resolve().parents[1] / "corpora" / "repairs"
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--json", action="store_true", help="print JSON instead of tables")
-    ap.add_argument("--splits", nargs="+", default=["dev", "test"])
+    ap.add_argument("--splits", nargs="*", default=["dev", "test"],
+                    help="splits to score (none: only the real-chat check and timings)")
     ap.add_argument("--skip-mibot", action="store_true", help="leave out the real-chat check")
+    ap.add_argument("--skip-speed", action="store_true", help="leave out the timings")
     args = ap.parse_args()
     # every writer's file: strategies.jsonl, strategies_e.jsonl, ...
     strategies = [c for p in sorted(ROOT.glob("strategies*.jsonl")) for c in load_cases(p)]
@@ -63,6 +71,38 @@ def main() -> None:
               f"{e.accuracy['gold_markers_and_repairs']:.3f} with coded markers and repairs\n")
     if not args.skip_mibot and not args.json:
         mibot_figures()
+    if not args.skip_speed and not args.json:
+        speed_figures()
+
+
+def _median_time(run, runs: int = 5) -> float:
+    times = []
+    for _ in range(runs):
+        if embeddings.available():  # every run encodes afresh: no text cache carried over
+            embeddings.get_encoder()._cache.clear()
+        start = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def speed_figures() -> None:
+    """Repair detection alone, and the whole analysis, per repair detector installed."""
+    from detection import _session_60min  # the same 60-minute session as the markers' figures
+
+    t = _session_60min(unique=False)
+    markers = detect_markers(t)
+    therapist = sum(1 for u in t.utterances if u.role is Role.THERAPIST)
+    print(f"\nSpeed: 60-minute session, {len(t.utterances)} utterances ({therapist} therapist "
+          "turns), median of 5 runs, text cache cleared before each")
+    for name in DETECTORS:
+        if name == "repairs.embed.v1" and not embeddings.available():
+            continue
+        detect_repairs(t, markers, name)  # load the model once, as a long-running process
+        alone = _median_time(lambda name=name: detect_repairs(t, markers, name))
+        print(f"  {name:18} repairs alone {alone:.3f} s")
+    whole = _median_time(lambda: analyze_session(t))
+    print(f"  whole analysis with the defaults (markers, repairs, episodes, ...) {whole:.3f} s")
 
 
 def mibot_figures() -> None:

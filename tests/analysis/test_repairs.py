@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import pytest
 
+from mendline.analysis import embeddings
 from mendline.analysis.markers import detect_markers
-from mendline.analysis.repairs import detect_repairs
+from mendline.analysis.repairs import DETECTORS, detect_repairs, detector_name
+from mendline.analysis.session import analyze_session
 from mendline.transcript import Role, RoleSource, Speaker, Transcript, Utterance
 from mendline.vocabulary import METACOMMUNICATION, STRATEGIES
 
@@ -25,10 +27,16 @@ def _t(*turns: tuple[str, str]) -> Transcript:
     return Transcript(us, speakers, "txt", "0" * 64, language="en")
 
 
-def _ids(*turns: tuple[str, str]) -> set[str]:
+def _ids(*turns: tuple[str, str], detector: str | None = None) -> set[str]:
     t = _t(*turns)
     last = len(t.utterances) - 1
-    return {r.id for r in detect_repairs(t, detect_markers(t)) if r.utterance == last}
+    return {r.id for r in detect_repairs(t, detect_markers(t), detector)
+            if r.utterance == last}
+
+
+# Both models must get the hard cases right: the default (repairs.embed.v1 when the
+# embeddings extra is installed) and the plain model every installation has.
+MODELS = [None, "repairs.lr.v1"]
 
 
 # (context turns, therapist turn, strategy id, expected)
@@ -91,9 +99,11 @@ HARD_CASES = [
 ]
 
 
+@pytest.mark.parametrize("detector", MODELS)
 @pytest.mark.parametrize(("context", "turn", "sid", "expected"), HARD_CASES)
-def test_hard_cases(context: list[tuple[str, str]], turn: str, sid: str, expected: bool) -> None:
-    assert (sid in _ids(*context, ("therapist", turn))) is expected
+def test_hard_cases(context: list[tuple[str, str]], turn: str, sid: str, expected: bool,
+                    detector: str | None) -> None:
+    assert (sid in _ids(*context, ("therapist", turn), detector=detector)) is expected
 
 
 # Counter-examples from clinical.md: none of these is a repair of any kind.
@@ -107,9 +117,45 @@ NOT_REPAIR = [
 ]
 
 
+@pytest.mark.parametrize("detector", MODELS)
 @pytest.mark.parametrize(("context", "turn"), NOT_REPAIR)
-def test_counter_examples_are_not_repair(context: list[tuple[str, str]], turn: str) -> None:
-    assert _ids(*context, ("therapist", turn)) == set()
+def test_counter_examples_are_not_repair(context: list[tuple[str, str]], turn: str,
+                                         detector: str | None) -> None:
+    assert _ids(*context, ("therapist", turn), detector=detector) == set()
+
+
+INVITATION = (("therapist", "Shall we look at the homework?"), COMPLAINT,
+              ("therapist", "Can we stop for a moment? I think something is happening between "
+                            "us right now. What is it like for you, being here with me today?"))
+
+
+@pytest.mark.skipif(not embeddings.available(), reason="needs the embeddings extra")
+def test_with_the_extra_the_therapist_turn_vector_is_read_by_default() -> None:
+    result = analyze_session(_t(*INVITATION))
+    assert "repairs.embed.v1" in result.detectors
+    assert [(r.id, r.detector) for r in result.repairs] == [
+        ("invites_discussion_of_relationship", "repairs.embed.v1")]
+
+
+@pytest.mark.parametrize("name", list(DETECTORS))
+def test_every_detector_can_be_chosen_and_is_recorded(name: str) -> None:
+    if name == "repairs.embed.v1" and not embeddings.available():
+        pytest.skip("needs the embeddings extra")
+    t = _t(*INVITATION)
+    found = detect_repairs(t, detect_markers(t), name)
+    assert [r.id for r in found] == ["invites_discussion_of_relationship"]
+    assert {r.detector for r in found} == {name} and detector_name(name) == name
+
+
+def test_the_environment_may_choose_the_detector(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MENDLINE_REPAIR_DETECTOR", "repairs.lr.v1")
+    assert "repairs.lr.v1" in analyze_session(_t(*INVITATION)).detectors
+
+
+def test_an_unknown_detector_is_named_with_the_known_ones() -> None:
+    t = _t(*INVITATION)
+    with pytest.raises(KeyError, match="unknown repair detector 'repairs.v9'.*repairs.lr.v1"):
+        detect_repairs(t, detect_markers(t), "repairs.v9")
 
 
 def test_output_contract() -> None:
@@ -233,3 +279,27 @@ def test_owning_a_misstep_inside_a_recap_still_counts() -> None:
         ("therapist", "Let me summarise what we've covered today. And I think I pushed the "
                       "numbers on you again, that's on me."))
     assert "acknowledges_contribution" in found
+
+
+def test_turns_the_embedding_detector_skips_could_never_be_reported() -> None:
+    """``could_be_repair`` decides which turns are encoded; it must let through every turn
+    ``allowed`` could pass, or the embedding detector would silently drop repairs."""
+    import itertools
+
+    from mendline.analysis.repairs import RepairContext, allowed, could_be_repair
+    from mendline.analysis.result import Marker
+    from mendline.analysis.strain import StrainCues
+
+    marker = Marker(utterance=1, id="withdrawal.minimal_response", family="withdrawal",
+                    type="withdrawal", confidence=0.9, evidence="Fine.", span=(0, 5), why="",
+                    detector="test")
+    flags = ("flag:here_and_now", "flag:ownership", "flag:resistance", "flag:recap")
+    for m, prior, since, recent, complaint, shut, quiet, chosen in itertools.product(
+            (None, marker), *[(False, True)] * 6, itertools.chain.from_iterable(
+                itertools.combinations(flags, k) for k in range(len(flags) + 1))):
+        ctx = RepairContext(m, 1 if m else 0, complaint, prior, since,
+                            StrainCues(complaint, shut, quiet, 1), recent)
+        x = dict.fromkeys(chosen, 1.0)
+        for sid in STRATEGIES:
+            if allowed(sid, 1.0, 0.0, ctx, x, 0.0):
+                assert could_be_repair(ctx, x), (sid, ctx, x)
