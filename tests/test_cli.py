@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -187,3 +188,81 @@ def test_user_add_creates_an_account_once(
     assert code == 0 and "supervisor" in err
     code, _, err = run(capsys, "user", "add", "sup.kim", "--role", "supervisor")
     assert code == 2 and "Traceback" not in err
+
+
+def test_a_mistyped_repair_detector_is_named_not_a_crash(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MENDLINE_REPAIR_DETECTOR", "repairs.lr.v9")
+    code, out, err = run(capsys, "analyze", str(ZOOM))
+    assert code == 2 and out == ""
+    assert "unknown repair detector 'repairs.lr.v9'" in err
+    assert "MENDLINE_REPAIR_DETECTOR" in err and "repairs.lr.v1" in err
+    assert "Traceback" not in err
+
+
+def test_a_mistyped_marker_detector_is_named_not_a_crash() -> None:
+    # the marker default is read when Mendline starts, so this needs a fresh process
+    env = {**os.environ, "MENDLINE_MARKER_DETECTOR": "markers.lr.v9"}
+    done = subprocess.run([sys.executable, "-m", "mendline", "analyze", str(ZOOM)],
+                          capture_output=True, text=True, env=env)
+    assert done.returncode == 2 and done.stdout == ""
+    assert "unknown detector 'markers.lr.v9'" in done.stderr
+    assert "markers.lr.v1" in done.stderr and "Traceback" not in done.stderr
+
+
+def _jsonl(path: Path, *cases: dict) -> str:
+    path.write_text("".join(json.dumps(c) + "\n" for c in cases), encoding="utf-8")
+    return str(path)
+
+
+STRATEGY_CASES = (
+    {"id": "s1", "dialogue": "d1", "target": 2, "labels": ["invites_discussion_of_relationship"],
+     "turns": [{"role": "therapist", "text": "Shall we look at the homework?"},
+               {"role": "client", "text": "Honestly, these worksheets are pointless. You're "
+                                          "not listening to me."},
+               {"role": "therapist", "text": "Can we stop for a moment? I think something is "
+                "happening between us right now. What is it like for you, being here with "
+                "me today?"}]},
+    {"id": "s2", "dialogue": "d2", "target": 2, "labels": [],
+     "hard_negative": "invites_discussion_of_relationship",
+     "turns": [{"role": "therapist", "text": "What happened at work?"},
+               {"role": "client", "text": "My boss shouted at me in front of everyone."},
+               {"role": "therapist", "text": "How did you feel when your boss said that?"}]},
+)
+
+
+def test_eval_scores_therapist_cases_as_strategies(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code, out, _ = run(capsys, "eval", _jsonl(tmp_path / "s.jsonl", *STRATEGY_CASES), "--json")
+    assert code == 0
+    (report,) = json.loads(out)
+    assert report["kind"] == "strategies" and report["cases"] == 2
+    assert report["detectors"][1].startswith("repairs.")  # which model produced the figures
+    assert report["metacommunication"]["f1"] == 1.0  # found once, not on the feeling question
+    code, out, _ = run(capsys, "eval", str(tmp_path / "s.jsonl"))
+    assert "2 therapist turns scored (markers." in out
+
+
+def test_eval_scores_episode_outcomes(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    turns = [("therapist", "How did the week go with the diary?"), ("client", "Fine."),
+             ("therapist", "Did you fill any of it in?"), ("client", "Not really."),
+             ("therapist", "I notice I keep asking about the diary and your answers are getting "
+                           "shorter. I wonder if the way I'm doing this isn't working for you. "
+                           "What's it like in here with me today?"),
+             ("client", "Honestly it feels like being back at school and getting marked. I "
+                        "hated that then and I didn't want to say so. It's a relief to say it.")]
+    episode = {"start": 1, "end": 5, "family": "withdrawal", "outcome": "resolved",
+               "resolution": 4, "significance": 2,
+               "markers": [{"turn": 1, "id": "withdrawal.minimal_response"}],
+               "repairs": [{"turn": 4, "id": "invites_discussion_of_relationship"}]}
+    case = {"id": "e1", "dialogue": "e-d1", "target": 1,
+            "labels": ["withdrawal.minimal_response"], "episode": episode,
+            "turns": [{"role": r, "text": t} for r, t in turns]}
+    code, out, _ = run(capsys, "eval", _jsonl(tmp_path / "e.jsonl", case), "--json")
+    assert code == 0
+    (report,) = json.loads(out)
+    assert report["kind"] == "episodes" and report["cases"] == 1
+    assert report["detectors"][-1] == "episodes.rules.v1"
+    assert report["accuracy"]["gold_markers_and_repairs"] == 1.0

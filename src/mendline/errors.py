@@ -20,6 +20,7 @@ __all__ = [
     "InputError",
     "StoreError",
     "NotFound",
+    "UnknownDetector",
 ]
 
 
@@ -64,3 +65,14 @@ class StoreError(MendlineError):
 
 class NotFound(MendlineError):
     """The thing asked for does not exist, or belongs to someone else."""
+
+
+class UnknownDetector(MendlineError, KeyError):
+    """A detector was asked for by a name this installation does not have.
+
+    Also a ``KeyError`` (a name not found in the registry), so callers that looked names up
+    keep working; the message lists the names known here.
+    """
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0]) if self.args else ""

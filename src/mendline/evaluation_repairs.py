@@ -26,9 +26,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from mendline.analysis.episodes import build_episodes
-from mendline.analysis.markers import detect_markers
-from mendline.analysis.repairs import detect_repairs
+from mendline.analysis.episodes import DETECTOR, build_episodes
+from mendline.analysis.markers import DEFAULT_DETECTOR, detect_markers
+from mendline.analysis.repairs import detect_repairs, detector_name
 from mendline.analysis.result import Episode, Marker, Repair
 from mendline.errors import InputError
 from mendline.evaluation import Case, Prf, case_transcript, load_cases, split_of
@@ -100,6 +100,8 @@ class Report:
     confusion: dict[str, dict[str, dict[str, int]]] = field(default_factory=dict)
     resolution_mae: dict[str, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    # the versioned names of the detectors whose output was scored (markers, then repairs)
+    detectors: list[str] = field(default_factory=list)
 
     @property
     def macro_f1(self) -> float:
@@ -111,7 +113,7 @@ class Report:
 
     def to_dict(self) -> dict:
         d: dict = {"kind": self.kind, "source": self.source, "split": self.split,
-                   "cases": self.cases, "notes": self.notes}
+                   "cases": self.cases, "detectors": self.detectors, "notes": self.notes}
         if self.kind == "strategies":
             d.update(macro_f1=round(self.macro_f1, 4),
                      metacommunication=self.metacommunication.as_dict(),
@@ -144,7 +146,8 @@ def evaluate_strategies(
     chosen = [c for c in _chosen(cases, split, lambda c: c.dialogue)
               if c.target_role == "therapist"]
     report = Report("strategies", source, split, len(chosen),
-                    per_id={sid: Prf() for sid in STRATEGIES})
+                    per_id={sid: Prf() for sid in STRATEGIES},
+                    detectors=[DEFAULT_DETECTOR, detector_name()])
     skipped = 0
     for case in chosen:
         gold = {lab for lab in case.labels if lab in STRATEGIES}
@@ -243,7 +246,8 @@ def evaluate_episodes(
 ) -> Report:
     """Outcome accuracy and confusion, end to end and with gold markers and repairs."""
     chosen = _chosen(cases, split, lambda ec: ec.case.dialogue)
-    report = Report("episodes", source, split, len(chosen))
+    report = Report("episodes", source, split, len(chosen),
+                    detectors=[DEFAULT_DETECTOR, detector_name(), DETECTOR])
     for mode, gold_inputs in (("end_to_end", False), ("gold_markers_and_repairs", True)):
         right = 0
         err = 0
@@ -275,7 +279,7 @@ def _row(name: str, p: Prf, width: int) -> str:
 def _format_strategies(r: Report) -> str:
     width = 36
     lines = [f"Repair strategies: {r.source}" + (f" ({r.split} split)" if r.split else ""),
-             f"{r.cases} therapist turns scored",
+             f"{r.cases} therapist turns scored ({', '.join(r.detectors)})",
              f"  {'':<{width}} {'prec':>6} {'recall':>6} {'F1':>6} {'support':>7}"]
     for sid, p in r.per_id.items():
         lines.append(_row(sid, p, width))
@@ -297,7 +301,7 @@ _SHORT = re.compile(r"_")
 def _format_episodes(r: Report) -> str:
     cols = (*_OUTCOMES, _NONE)
     lines = [f"Episode outcomes: {r.source}" + (f" ({r.split} split)" if r.split else ""),
-             f"{r.cases} episodes scored"]
+             f"{r.cases} episodes scored ({', '.join(r.detectors)})"]
     for mode, acc in r.accuracy.items():
         lines += ["", f"== {mode.replace('_', ' ')}: accuracy {acc:.3f}, resolution MAE "
                       f"{r.resolution_mae[mode]:.2f}",

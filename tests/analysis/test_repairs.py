@@ -12,6 +12,7 @@ from mendline.analysis import embeddings
 from mendline.analysis.markers import detect_markers
 from mendline.analysis.repairs import DETECTORS, detect_repairs, detector_name
 from mendline.analysis.session import analyze_session
+from mendline.errors import UnknownDetector
 from mendline.transcript import Role, RoleSource, Speaker, Transcript, Utterance
 from mendline.vocabulary import METACOMMUNICATION, STRATEGIES
 
@@ -154,7 +155,7 @@ def test_the_environment_may_choose_the_detector(monkeypatch: pytest.MonkeyPatch
 
 def test_an_unknown_detector_is_named_with_the_known_ones() -> None:
     t = _t(*INVITATION)
-    with pytest.raises(KeyError, match="unknown repair detector 'repairs.v9'.*repairs.lr.v1"):
+    with pytest.raises(UnknownDetector, match="unknown repair detector 'repairs.v9'.*lr.v1"):
         detect_repairs(t, detect_markers(t), "repairs.v9")
 
 

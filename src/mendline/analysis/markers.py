@@ -47,6 +47,7 @@ from mendline.analysis.marker_rules import (
 )
 from mendline.analysis.questions import sentence_spans
 from mendline.analysis.result import Marker
+from mendline.errors import UnknownDetector
 from mendline.transcript import Role, Transcript, Utterance, count_words
 from mendline.vocabulary import MARKERS, TRANSCRIPT_MARKERS
 
@@ -542,6 +543,6 @@ def detect_markers(transcript: Transcript, detector: str = DEFAULT_DETECTOR) -> 
                 if detector == os.environ.get(_ENV_DETECTOR, "").strip() else "")
         if detector == "markers.embed.v1":
             hint += "; it needs the embeddings extra: pip install 'mendline[embeddings]'"
-        raise KeyError(f"unknown detector {detector!r}{hint}; known: "
-                       f"{', '.join(DETECTORS)}") from None
+        raise UnknownDetector(f"unknown detector {detector!r}{hint}; known: "
+                              f"{', '.join(DETECTORS)}") from None
     return sorted(run(transcript), key=lambda m: (m.utterance, -m.confidence))

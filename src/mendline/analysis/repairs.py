@@ -50,6 +50,7 @@ from mendline.analysis.acts import classify_therapist_turn, spoken, without_than
 from mendline.analysis.lexicon import Cue, folded, platt, prefilter
 from mendline.analysis.result import Marker, Repair
 from mendline.analysis.strain import NO_STRAIN, StrainCues, strain_before
+from mendline.errors import UnknownDetector
 from mendline.transcript import Role, Transcript, Utterance
 from mendline.vocabulary import METACOMMUNICATION, STRATEGIES
 
@@ -501,7 +502,8 @@ def could_be_repair(ctx: RepairContext, x: dict[str, float]) -> bool:
 
 DETECTOR_MODEL = "repairs.lr.v1"
 DETECTOR_EMBED = "repairs.embed.v1"
-# What each detector name runs with, for the registry and `--detector`-style choices.
+# The repair detectors by name: ``detect_repairs(..., detector=NAME)`` or the environment
+# variable MENDLINE_REPAIR_DETECTOR chooses one; results record the name that ran.
 DETECTORS = {
     DETECTOR: "phrase cues and context rules; the rule strength is the confidence",
     DETECTOR_MODEL: "phrase cues, context, words and word pairs combined by a calibrated "
@@ -523,7 +525,10 @@ def _chosen(detector: str | None) -> _Model | None:
     if detector is None:
         return _embed_model() or _model()
     if detector not in DETECTORS:
-        raise KeyError(f"unknown repair detector {detector!r}; known: {', '.join(DETECTORS)}")
+        hint = (f" (chosen by the environment variable {_ENV_DETECTOR})"
+                if detector == os.environ.get(_ENV_DETECTOR, "").strip() else "")
+        raise UnknownDetector(f"unknown repair detector {detector!r}{hint}; known: "
+                              f"{', '.join(DETECTORS)}")
     if detector == DETECTOR:
         return None
     model = _embed_model() if detector == DETECTOR_EMBED else _model()
