@@ -304,3 +304,24 @@ def test_turns_the_embedding_detector_skips_could_never_be_reported() -> None:
         for sid in STRATEGIES:
             if allowed(sid, 1.0, 0.0, ctx, x, 0.0):
                 assert could_be_repair(ctx, x), (sid, ctx, x)
+
+
+def test_a_model_reason_names_telling_words_not_bare_function_words() -> None:
+    """A reason such as 'wording such as "i", "what"' explains nothing to a clinician."""
+    import re
+    from importlib import resources
+
+    from mendline.analysis.repairs import _FUNCTION_WORDS
+    from mendline.demo_caseload import demo_manifest
+    from mendline.ingest import read_transcript
+    from mendline.transcript import Role
+
+    reasons = []
+    for client in demo_manifest()["clients"][:1]:  # Elliot's eight sessions
+        for s in client["sessions"]:
+            with resources.as_file(resources.files("mendline.demo").joinpath(s["file"])) as p:
+                t = read_transcript(p, roles={k: Role(v) for k, v in s["roles"].items()})
+            reasons += [r.why for r in detect_repairs(t, detect_markers(t))]
+    quoted = [q for why in reasons for q in re.findall(r"\u201c([^\u201d]+)\u201d", why)]
+    assert quoted, "the demo sessions should hold some reasons from the model"
+    assert not [q for q in quoted if set(q.split()) <= _FUNCTION_WORDS]

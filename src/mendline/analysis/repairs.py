@@ -432,12 +432,32 @@ def turn_features(text: str, ctx: RepairContext) -> dict[str, float]:
     return x
 
 
-def _model_why(m: _IdModel, x: dict[str, float]) -> str:
+# Words that say nothing on their own about what a turn does: a reason made of them ("wording
+# such as 'what', 'this'") would explain nothing to a clinician.
+_FUNCTION_WORDS = frozenset(
+    "a about all am an and are as at be been but can could did do does for from had has have "
+    "he i i'd i'm i've if in is it it's just like me more my of on or our really she so that "
+    "the then there they this to us very was we were what when where which who why will with "
+    "would you you're your something".split())
+
+
+def _model_why(m: _IdModel, x: dict[str, float], vector: Any = None) -> str:
+    """The reason for a strategy the model found with no phrase cue.
+
+    Names the telling words that weighed most (word pairs and content words, not bare
+    function words); when the sentence vector weighed more than they did, says that the
+    turn as a whole reads like the coded examples.
+    """
     words = sorted(((m.weights.get(k, 0.0) * v, k) for k, v in x.items()
-                    if k.startswith(("w:", "b:")) and m.weights.get(k, 0.0) > 0), reverse=True)
+                    if k.startswith(("w:", "b:")) and m.weights.get(k, 0.0) > 0
+                    and not set(k[2:].split()) <= _FUNCTION_WORDS), reverse=True)
     shown = [f"\u201c{k[2:]}\u201d" for _, k in words[:3]]
-    if not shown:
-        return "the turn as a whole fits this strategy"
+    whole = m.embedding is not None and vector is not None and \
+        float(m.embedding @ vector) > sum(w for w, _ in words[:3])
+    if whole or not shown:
+        reason = "the turn as a whole is worded like the examples of this strategy Mendline "\
+                 "was trained on"
+        return reason + (" (words such as " + ", ".join(shown) + ")" if shown else "")
     return "wording such as " + ", ".join(shown) + " fits this strategy"
 
 
@@ -659,7 +679,7 @@ def detect_repairs(transcript: Transcript, markers: Sequence[Marker],
             if hit is not None:
                 span, why = hit.span, hit.why
             else:
-                span, why = _whole(u.text), _model_why(m, x)
+                span, why = _whole(u.text), _model_why(m, x, vector)
             turn.append(_repair(u, sid, p, span, why, model.name))
         found.extend(sorted(_check_in_not_invitation(turn), key=lambda r: -r.confidence))
     return found
