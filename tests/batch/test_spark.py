@@ -56,3 +56,24 @@ def test_spark_start_up_prints_only_what_a_user_can_act_on(tmp_path: Path) -> No
     for noise in ("log4j profile", "resolves to a loopback address", "setLogLevel",
                   "native-hadoop", "Traceback"):
         assert noise not in done.stderr
+
+
+def test_a_detector_chosen_on_the_driver_runs_on_the_executors(
+    demo_jobs: list[ClientJob], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spark_or_skip()
+    from mendline.batch.spark import run_spark, spark_session
+
+    monkeypatch.setenv("MENDLINE_REPAIR_DETECTOR", "repairs.lr.v1")
+    spark = spark_session("local[1]")
+    try:
+        # what a cluster's executors are started with (they do not share the driver's
+        # environment); in local mode the records below show it reached the workers
+        assert spark.conf.get("spark.executorEnv.MENDLINE_REPAIR_DETECTOR") == "repairs.lr.v1"
+        jobs = [j for j in demo_jobs if j.client == "C-CEDAR"]
+        records = list(run_spark(jobs, session=spark))
+    finally:
+        spark.stop()
+    assert records and all(r["status"] == "ok" for r in records)
+    detectors = {d for r in records for d in r["analysis"]["detectors"]}
+    assert "repairs.lr.v1" in detectors and "repairs.embed.v1" not in detectors

@@ -58,6 +58,7 @@ __all__ = [
     "Detector",
     "DETECTORS",
     "DEFAULT_DETECTOR",
+    "DETECTOR_ENV",
     "Hit",
     "rule_hits",
     "vetoes",
@@ -523,8 +524,8 @@ _register_extras()
 # Chosen from the figures in the issue-3 note: with the extra installed, markers.embed.v1
 # scored higher on dev (family macro-F1 and ids >= 0.6) and flagged no more benign real
 # chat turns (MIBot) than markers.lr.v1; without it, markers.lr.v1.
-_ENV_DETECTOR = "MENDLINE_MARKER_DETECTOR"
-DEFAULT_DETECTOR = (os.environ.get(_ENV_DETECTOR, "").strip()
+DETECTOR_ENV = "MENDLINE_MARKER_DETECTOR"
+DEFAULT_DETECTOR = (os.environ.get(DETECTOR_ENV, "").strip()
                     or ("markers.embed.v1" if "markers.embed.v1" in DETECTORS else _MODEL_NAME))
 
 
@@ -539,8 +540,8 @@ def detect_markers(transcript: Transcript, detector: str = DEFAULT_DETECTOR) -> 
     try:
         run = DETECTORS[detector].run
     except KeyError:
-        hint = (f" (chosen by the environment variable {_ENV_DETECTOR})"
-                if detector == os.environ.get(_ENV_DETECTOR, "").strip() else "")
+        hint = (f" (chosen by the environment variable {DETECTOR_ENV})"
+                if detector == os.environ.get(DETECTOR_ENV, "").strip() else "")
         if detector == "markers.embed.v1":
             hint += "; it needs the embeddings extra: pip install 'mendline[embeddings]'"
         raise UnknownDetector(f"unknown detector {detector!r}{hint}; known: "

@@ -57,6 +57,7 @@ from mendline.vocabulary import METACOMMUNICATION, STRATEGIES
 __all__ = [
     "DETECTOR",
     "DETECTORS",
+    "DETECTOR_ENV",
     "MODEL_RESOURCE",
     "EMBED_MODEL_RESOURCE",
     "MARKER_WINDOW",
@@ -531,7 +532,7 @@ DETECTORS = {
     DETECTOR_EMBED: "as repairs.lr.v1, plus the therapist turn's sentence embedding "
                     "(all-MiniLM-L6-v2, offline; needs the embeddings extra)",
 }
-_ENV_DETECTOR = "MENDLINE_REPAIR_DETECTOR"
+DETECTOR_ENV = "MENDLINE_REPAIR_DETECTOR"
 
 
 def _chosen(detector: str | None) -> _Model | None:
@@ -541,12 +542,12 @@ def _chosen(detector: str | None) -> _Model | None:
     out-of-fold F1, see the module docstring), else the plain model, else the rules; the
     environment variable ``MENDLINE_REPAIR_DETECTOR`` may name one.
     """
-    detector = detector or os.environ.get(_ENV_DETECTOR, "").strip() or None
+    detector = detector or os.environ.get(DETECTOR_ENV, "").strip() or None
     if detector is None:
         return _embed_model() or _model()
     if detector not in DETECTORS:
-        hint = (f" (chosen by the environment variable {_ENV_DETECTOR})"
-                if detector == os.environ.get(_ENV_DETECTOR, "").strip() else "")
+        hint = (f" (chosen by the environment variable {DETECTOR_ENV})"
+                if detector == os.environ.get(DETECTOR_ENV, "").strip() else "")
         raise UnknownDetector(f"unknown repair detector {detector!r}{hint}; known: "
                               f"{', '.join(DETECTORS)}")
     if detector == DETECTOR:

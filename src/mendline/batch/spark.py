@@ -20,6 +20,8 @@ from importlib import resources
 from typing import Any
 
 from mendline.analysis.embeddings import THREADS_ENV
+from mendline.analysis.markers import DETECTOR_ENV as MARKER_DETECTOR_ENV
+from mendline.analysis.repairs import DETECTOR_ENV as REPAIR_DETECTOR_ENV
 from mendline.batch.plan import ClientJob
 from mendline.batch.work import Record, analyse_client
 from mendline.errors import MendlineError
@@ -40,6 +42,11 @@ def spark_session(master: str = "local[*]") -> Any:
     builder = SparkSession.builder.master(master).appName("mendline-batch")
     # Executors' Python workers fill the cores: one encoder thread each (embeddings._threads).
     builder = builder.config(f"spark.executorEnv.{THREADS_ENV}", "1")
+    # A detector chosen on the driver runs on every executor too, so a cluster writes what
+    # the local engine writes (executors on other hosts do not see the driver's environment).
+    for name in (MARKER_DETECTOR_ENV, REPAIR_DETECTOR_ENV):
+        if chosen := os.environ.get(name, "").strip():
+            builder = builder.config(f"spark.executorEnv.{name}", chosen)
     builder = builder.config("spark.ui.enabled", "false").config(
         "spark.ui.showConsoleProgress", "false"
     )
