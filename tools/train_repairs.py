@@ -1,6 +1,6 @@
 """Train Mendline's per-strategy logistic models and write ``data/models/repairs_v1.json``.
 
-    python tools/train_repairs.py [--embed] [corpora/repairs/strategies*.jsonl]
+    python tools/train_repairs.py [--by-author] [--embed] [corpora/repairs/strategies*.jsonl]
 
 ``--embed`` trains ``repairs.embed.v1`` instead and writes ``data/models/repairs_embed_v1.json``:
 the same features plus the therapist turn's all-MiniLM-L6-v2 vector (needs the embeddings
@@ -255,6 +255,7 @@ def main(argv: list[str]) -> None:
         "licence": "Apache-2.0 (same as Mendline)",
         "lexicon": _lexicon().version, "features": FEATURES_VERSION, "C": C,
         "cases": len(xs), "strict_metacommunication": round(strict, 2),
+        "calibration_folds": "by corpus writer" if args.by_author else "by dialogue",
     }
     if args.embed:
         about |= {"embedding": embeddings.MODEL_ID, "embedding_scale": EMB_SCALE}
