@@ -91,6 +91,14 @@ HARD_CASES = [
       ("client", "It means I take buses.")],
      "I put that badly. It came out like an accusation, and I'm sorry.",
      "acknowledges_contribution", True),
+    # owning one's part in plain past tense, with no "sorry" and no "I think I might have"
+    ([("therapist", "Shall we look at the homework?"), COMPLAINT],
+     "I chose my words badly there. I cut you off before you'd finished.",
+     "acknowledges_contribution", True),
+    # ...but the same words about someone else's conduct are not the therapist's part
+    ([("therapist", "What happened at work?"),
+      ("client", "My manager interrupted me in the meeting again.")],
+     "How did you feel when he cut you off like that?", "acknowledges_contribution", False),
     # ...and the same words of a pattern link, with nothing strained, are interpretation
     ([("therapist", "How was the visit to your parents?"),
       ("client", "Good, actually. We cooked together and Dad told old stories all evening.")],
