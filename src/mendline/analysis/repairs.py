@@ -648,16 +648,17 @@ def detect_repairs(transcript: Transcript, markers: Sequence[Marker],
         return []
     model = _chosen(detector)
     rows = featurize(transcript, markers)
+    embedded = model is not None and model.embedded
     vectors: Any = [None] * len(rows)
-    if model is not None and model.embedded:
-        open_rows = [k for k, (_, ctx, x) in enumerate(rows) if could_be_repair(ctx, x)
-                     and _worth_encoding(x)]
-        if open_rows:
-            for k, vector in zip(open_rows, turn_vectors([rows[k][0] for k in open_rows]),
-                                 strict=True):
-                vectors[k] = vector
+    if embedded:
+        todo = [k for k, (_, ctx, x) in enumerate(rows)
+                if could_be_repair(ctx, x) and _worth_encoding(x)]
+        for k, vector in zip(todo, turn_vectors([rows[k][0] for k in todo]), strict=True):
+            vectors[k] = vector
     found: list[Repair] = []
     for (u, ctx, x), vector in zip(rows, vectors, strict=True):
+        if embedded and vector is None:
+            continue  # not encoded: the gate or the plain model rules every strategy out
         hits = strategy_hits(u.text, ctx)
         turn = []
         for sid in STRATEGIES:
@@ -671,8 +672,6 @@ def detect_repairs(transcript: Transcript, markers: Sequence[Marker],
                 continue
             if _vetoed(sid, hit, x):
                 continue
-            if model.embedded and vector is None:
-                continue  # could_be_repair: no strategy can pass here
             m = model.strategies[sid]
             p = m.prob(x, vector)
             if not allowed(sid, p, m.threshold, ctx, x, model.strict):
