@@ -178,3 +178,40 @@ def test_families_must_name_marker_families(tmp_path: Path) -> None:
     path = _write(tmp_path, [{**CASES[0], "families": ["anger"]}])
     with pytest.raises(InputError, match="'families'"):
         load_cases(path)
+
+
+def test_episode_turns_become_cases_of_running_conversation(tmp_path: Path) -> None:
+    # Coded episodes label every marker and repair in the dialogue, so each client turn (and
+    # each therapist turn) is a case of its own: what a coder found there, or nothing.
+    from mendline.evaluation_repairs import load_episode_cases, turn_cases
+
+    turns = [{"role": "therapist", "text": "Shall we look at the diary?"},
+             {"role": "client", "text": "Sure."},
+             {"role": "therapist", "text": "How did Tuesday feel?"},
+             {"role": "client", "text": "Fine. Whatever you think."},
+             {"role": "therapist", "text": "I may have pushed the diary on you. Did I?"},
+             {"role": "client", "text": "A bit, yes. I hate writing it all down."}]
+    episode = {"start": 3, "end": 5, "family": "withdrawal", "outcome": "resolved",
+               "resolution": 4, "significance": 2,
+               "markers": [{"turn": 3, "id": "withdrawal.minimal_response"},
+                           {"turn": 3, "id": "withdrawal.deferential_appeasing"}],
+               "repairs": [{"turn": 4, "id": "acknowledges_contribution"}]}
+    two_sessions = {"id": "e2", "dialogue": "ed2", "target": 1, "labels": [],
+                    "turns": [{**t, "session": 1} for t in turns[:2]],
+                    "episode": {**episode, "start": 1, "end": 1, "markers": [],
+                                "repairs": []}}
+    path = _write(tmp_path, [{"id": "e1", "dialogue": "ed1", "turns": turns, "target": 3,
+                              "labels": ["withdrawal.minimal_response"], "episode": episode},
+                             two_sessions], "episodes.jsonl")
+    episodes = load_episode_cases(path)
+
+    client = turn_cases(episodes, "client")
+    assert [(c.target, c.labels) for c in client] == [
+        (1, ()),
+        (3, ("withdrawal.minimal_response", "withdrawal.deferential_appeasing")),
+        (5, ())]
+    assert all(len(c.turns) == c.target + 1 and c.dialogue == "ed1" and c.families is None
+               for c in client)  # the context up to the turn; the episode's split
+    therapist = turn_cases(episodes, "therapist")
+    assert [(c.target, c.labels) for c in therapist] == [
+        (2, ()), (4, ("acknowledges_contribution",))]

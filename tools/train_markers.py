@@ -1,14 +1,17 @@
 """Train Mendline's per-marker logistic models and write ``data/models/markers_v1.json``.
 
-    python tools/train_markers.py [corpora/markers/*.jsonl]
+    python tools/train_markers.py [--episodes] [corpora/markers/*.jsonl]
 
 Fits one L2-regularised logistic regression per marker id on the TRAIN split (by dialogue
-hash, ``mendline.evaluation.split_of``). Calibration uses held-out scores only: the DEV split
-plus out-of-fold scores on TRAIN (5 folds grouped by dialogue), because the dev split alone
-holds too few positives per marker for a stable fit. On that pool it fits Platt scaling (so
-the confidence is a calibrated probability) and picks the threshold that maximises F1 within
-[0.3, 0.7]. The TEST split is never read here. scikit-learn is needed only for this
-script; the package applies the saved weights in plain Python.
+hash, ``mendline.evaluation.split_of``). Calibration uses held-out scores only: the DEV
+split plus out-of-fold scores on TRAIN (5 folds grouped by dialogue), because the dev split
+alone holds too few positives per marker for a stable fit. On that pool it fits Platt
+scaling (so the confidence is a calibrated probability) and picks the threshold that
+maximises F1 within ``training.THRESHOLDS`` (0.2-0.7). ``--episodes`` also learns from every
+client turn of the coded episodes (``training.episode_turns``), as both shipped marker
+models do, and then weighs those turns and the corpus equally when choosing thresholds
+(``training.two_kinds_weights``). The TEST split is never read here. scikit-learn is needed
+only for this script; the package applies the saved weights in plain Python.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
-from training import f1, oof_logits
+from training import EPISODE_FILES, THRESHOLDS, episode_turns, f1, oof_logits, two_kinds_weights
 
 from mendline.analysis.markers import FEATURE_NAMES, MODEL_RESOURCE, cue_bucket, featurize
 from mendline.evaluation import case_transcript, load_cases, split_of
@@ -33,8 +36,8 @@ OUT = ROOT / "src" / "mendline" / MODEL_RESOURCE
 C = 1.0
 
 
-def _matrix(cases):
-    xs, ys, groups, strong = [], [], [], []
+def _matrix(cases, conversation=frozenset()):
+    xs, ys, groups, strong, conv = [], [], [], [], []
     for case in cases:
         t = case_transcript(case)
         rows = {u.index: (h, x) for u, h, x in featurize(t)}
@@ -45,21 +48,31 @@ def _matrix(cases):
         strong.append([cue_bucket(hits.get(mid)) or "" for mid in TRANSCRIPT_MARKERS])
         ys.append([mid in case.labels for mid in TRANSCRIPT_MARKERS])
         groups.append(case.dialogue)
+        conv.append(case.id in conversation)
     return (np.array(xs, dtype=float), np.array(ys, dtype=bool), groups,
-            np.array(strong, dtype=object))
+            np.array(strong, dtype=object), np.array(conv, dtype=bool))
 
 
 def _fit(x, y):
     return LogisticRegression(C=C, class_weight="balanced", max_iter=2000).fit(x, y)
 
 
-def main(paths: list[str]) -> None:
+def main(argv: list[str]) -> None:
+    episodes = "--episodes" in argv
+    paths = [a for a in argv if a != "--episodes"]
     files = paths or sorted(glob.glob(str(ROOT / "corpora" / "markers" / "*.jsonl")))
     cases = [c for f in files for c in load_cases(f)]
+    conversation: set[str] = set()
+    if episodes:
+        turns = episode_turns(EPISODE_FILES, "client")
+        conversation = {c.id for c in turns}
+        cases += turns
+        files = [*files, *map(str, EPISODE_FILES)]
     train = [c for c in cases if split_of(c.dialogue) == "train"]
     dev = [c for c in cases if split_of(c.dialogue) == "dev"]
-    xtr, ytr, gtr, str_ = _matrix(train)
-    xdv, ydv, _, sdv = _matrix(dev)
+    xtr, ytr, gtr, str_, conv_tr = _matrix(train, conversation)
+    xdv, ydv, _, sdv, conv_dv = _matrix(dev, conversation)
+    weight = two_kinds_weights(np.concatenate([conv_tr, conv_dv]))
     models = {}
     for k, mid in enumerate(TRANSCRIPT_MARKERS):
         lr = _fit(xtr, ytr[:, k])
@@ -76,9 +89,8 @@ def main(paths: list[str]) -> None:
         buckets = np.concatenate([str_[:, k], sdv[:, k]])
         floor = np.array([floors.get(bk, 0.0) for bk in buckets])
         p = np.maximum(1 / (1 + np.exp(-(a * z + b))), floor)
-        grid = np.arange(0.30, 0.71, 0.05)
-        scores = [f1(y, p >= th) for th in grid]
-        threshold = float(grid[int(np.argmax(scores))])
+        scores = [f1(y, p >= th, weight) for th in THRESHOLDS]
+        threshold = float(THRESHOLDS[int(np.argmax(scores))])
         pdv = p[len(ytr):]
         dev_f1 = f1(ydv[:, k], pdv >= threshold)
         models[mid] = {
@@ -100,7 +112,8 @@ def main(paths: list[str]) -> None:
                  "by tools/train_markers.py on the in-house synthetic corpus (train split), "
                  "Platt-calibrated and thresholded on the dev split.",
         "licence": "Apache-2.0 (same as Mendline)",
-        "corpus_sha256": digest.hexdigest(), "train_cases": len(xtr), "dev_cases": len(xdv),
+        "corpus_sha256": digest.hexdigest(), "episode_turns": episodes,
+        "train_cases": len(xtr), "dev_cases": len(xdv),
         "C": C, "features": list(FEATURE_NAMES), "markers": models,
     }, indent=1) + "\n", encoding="utf-8")
     print(f"wrote {OUT.relative_to(ROOT)}")

@@ -1,6 +1,6 @@
 """Train ``markers.embed.v1`` and write ``data/models/markers_embed_v1.json``.
 
-    python tools/train_markers_embed.py [--search] [corpora/markers/*.jsonl]
+    python tools/train_markers_embed.py [--search] [--by-author] [--episodes] [FILE.jsonl ...]
 
 Needs the embeddings extra (``pip install 'mendline[embeddings]'``) and scikit-learn.
 
@@ -15,11 +15,17 @@ them to raw features.
 One L2 logistic regression per marker id on the TRAIN split. As in
 ``tools/train_markers.py``, calibration uses held-out scores only: out-of-fold scores on
 TRAIN (5 folds grouped by dialogue) plus the DEV split, because DEV alone holds 7-17
-positives per id. On that pool: Platt scaling, then the threshold in [0.3, 0.7] that
-maximises F1, with cue-precision floors as in lr.v1. ``--search`` picks ``C`` and
-``EMB_SCALE`` on the same pool (mean held-out F1 over ids) and prints the grid. The TEST
+positives per id. On that pool: Platt scaling, then the threshold in ``training.THRESHOLDS``
+(0.2-0.7) that maximises F1, with cue-precision floors as in lr.v1. ``--search`` picks ``C``
+and ``EMB_SCALE`` on the same pool (mean held-out F1 over ids) and prints the grid. The TEST
 split is never read here; the final DEV figures come from ``mendline.evaluation`` with the
-written weights, so they include the boundary-rule vetoes.
+written weights, so they include the boundary-rule vetoes, and are on the marker corpus
+only.
+
+``--episodes`` adds every client turn of the coded episodes (``training.episode_turns``:
+running conversation, markers at their natural rate, the episode writers' own labels), and
+thresholds are then chosen with those turns and the corpus counting equally
+(``training.two_kinds_weights``). The shipped model is trained ``--by-author --episodes``.
 """
 
 from __future__ import annotations
@@ -34,7 +40,7 @@ from pathlib import Path
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
-from training import f1, oof_logits
+from training import EPISODE_FILES, THRESHOLDS, episode_turns, f1, oof_logits, two_kinds_weights
 
 from mendline.analysis import embeddings, markers, markers_embed
 from mendline.analysis.markers import FEATURE_NAMES, cue_bucket
@@ -56,15 +62,15 @@ C = 0.03
 EMB_SCALE = 0.5
 _GRID_C = (0.03, 0.1, 0.3, 1.0)
 _GRID_SCALE = (0.25, 0.5, 1.0)
-_THRESHOLDS = np.arange(0.30, 0.71, 0.05)
-def _matrix(cases, encoder, by_author):
-    """Features, labels, fold groups, cue buckets and signed families, one row per case.
+def _matrix(cases, encoder, by_author, conversation=frozenset()):
+    """Features, labels, fold groups, cue buckets, signed families and whether the row is a
+    turn of running conversation (its case id in ``conversation``), one row per case.
 
     ``by_author``: out-of-fold scores leave one corpus writer out at a time (cases without
     an "author" are writer A's) instead of one group of dialogues, so calibration,
     thresholds and --search see phrasing from a writer the model has not read.
     """
-    rows, ys, groups = [], [], []
+    rows, ys, groups, conv = [], [], [], []
     for case in cases:
         by_index = {r.utterance.index: r for r in turn_rows(case_transcript(case))}
         row = by_index.get(case.target)
@@ -73,10 +79,12 @@ def _matrix(cases, encoder, by_author):
         rows.append(row)
         ys.append([mid in case.labels for mid in TRANSCRIPT_MARKERS])
         groups.append((case.author or "A") if by_author else case.dialogue)
+        conv.append(case.id in conversation)
     x = design_matrix(rows, encode_rows(rows, encoder)).astype(np.float64)
     buckets = np.array([[cue_bucket(r.hits.get(mid)) or "" for mid in TRANSCRIPT_MARKERS]
                         for r in rows], dtype=object)
-    return x, np.array(ys, dtype=bool), groups, buckets, [signed_families(r) for r in rows]
+    return (x, np.array(ys, dtype=bool), groups, buckets, [signed_families(r) for r in rows],
+            np.array(conv, dtype=bool))
 
 
 def _scaler(x, emb_scale):
@@ -94,8 +102,8 @@ def _fit(x, y, c):
     return LogisticRegression(C=c, class_weight="balanced", max_iter=3000).fit(x, y)
 
 
-def _train_id(k, xs_tr, ytr, gtr, btr, xs_dv, ydv, bdv, c):
-    """Fit, calibrate and threshold one id.
+def _train_id(k, xs_tr, ytr, gtr, btr, xs_dv, ydv, bdv, c, weight=None):
+    """Fit, calibrate and threshold one id (``weight``: see ``training.two_kinds_weights``).
 
     Returns the fitted model, (Platt a, b, threshold, cue floors), the pooled held-out F1,
     the dev F1, and the pooled held-out probabilities (out-of-fold TRAIN, then DEV).
@@ -111,8 +119,8 @@ def _train_id(k, xs_tr, ytr, gtr, btr, xs_dv, ydv, bdv, c):
     buckets = np.concatenate([btr[:, k], bdv[:, k]])
     floor = np.array([floors.get(bk, 0.0) for bk in buckets])
     p = np.maximum(1 / (1 + np.exp(-(a * z + b))), floor)
-    scores = [f1(y, p >= th) for th in _THRESHOLDS]
-    threshold = float(_THRESHOLDS[int(np.argmax(scores))])
+    scores = [f1(y, p >= th, weight) for th in THRESHOLDS]
+    threshold = float(THRESHOLDS[int(np.argmax(scores))])
     dev_f1 = f1(ydv[:, k], p[len(ytr):] >= threshold)
     return lr, (a, b, threshold, floors), max(scores), dev_f1, p
 
@@ -123,7 +131,7 @@ _FAMILY_MIN_GAIN = 0.01
 
 
 def _family_thresholds(y_pool: np.ndarray, pooled: list[np.ndarray], thresholds: list[float],
-                       signed: list[set[str]]) -> dict[str, float | None]:
+                       signed: list[set[str]], weight=None) -> dict[str, float | None]:
     """Per family, the noisy-OR threshold that best adds to the ids' own decisions.
 
     Ids of one family compete for the same turns (a complaint about the therapist or a
@@ -139,15 +147,15 @@ def _family_thresholds(y_pool: np.ndarray, pooled: list[np.ndarray], thresholds:
         ids = np.column_stack([pooled[k] >= thresholds[k] for k in cols]).any(axis=1)
         noisy = 1 - np.prod(1 - probs, axis=1)
         noisy[[fam not in row for row in signed]] = 0.0  # as markers_embed does
-        base = f1(gold, ids)
-        best = max((f1(gold, ids | (noisy >= th)), float(th)) for th in _FAMILY_GRID)
+        base = f1(gold, ids, weight)
+        best = max((f1(gold, ids | (noisy >= th), weight), float(th)) for th in _FAMILY_GRID)
         out[fam] = round(best[1], 3) if best[0] >= base + _FAMILY_MIN_GAIN else None
         print(f"family {fam}: held-out F1 {base:.3f} from the ids alone, {best[0]:.3f} with "
               f"noisy-OR >= {best[1]:.3f} -> {'kept' if out[fam] else 'not kept'}")
     return out
 
 
-def _search(xtr, ytr, gtr, btr, xdv, ydv, bdv):
+def _search(xtr, ytr, gtr, btr, xdv, ydv, bdv, weight=None):
     best = None
     for scale in _GRID_SCALE:
         mean, inv = _scaler(xtr, scale)
@@ -156,7 +164,7 @@ def _search(xtr, ytr, gtr, btr, xdv, ydv, bdv):
             pooled, dev = [], []
             for k in range(len(TRANSCRIPT_MARKERS)):
                 _, _, f_pool, f_dev, _ = _train_id(k, xs_tr, ytr, gtr, btr, xs_dv, ydv, bdv,
-                                                   c)
+                                                   c, weight)
                 pooled.append(f_pool)
                 dev.append(f_dev)
             score = float(np.mean(pooled))
@@ -175,25 +183,37 @@ def main(argv: list[str]) -> None:
     ap.add_argument("--search", action="store_true", help="choose C and EMB_SCALE on held-out")
     ap.add_argument("--by-author", action="store_true",
                     help="out-of-fold folds leave one corpus writer out (see _matrix)")
+    ap.add_argument("--episodes", action="store_true",
+                    help="also learn from every client turn of corpora/repairs/episodes*.jsonl")
     ap.add_argument("files", nargs="*")
     args = ap.parse_args(argv)
     files = args.files or sorted(glob.glob(str(ROOT / "corpora" / "markers" / "*.jsonl")))
     cases = [c for f in files for c in load_cases(f)]
+    corpus_dev = [c for c in cases if split_of(c.dialogue) == "dev"]
+    conversation: set[str] = set()
+    if args.episodes:
+        turns = episode_turns(EPISODE_FILES, "client")
+        conversation = {c.id for c in turns}
+        cases += turns
+        files = [*files, *map(str, EPISODE_FILES)]
     train = [c for c in cases if split_of(c.dialogue) == "train"]
     dev = [c for c in cases if split_of(c.dialogue) == "dev"]
     encoder = embeddings.get_encoder()
     start = time.perf_counter()
-    xtr, ytr, gtr, btr, signed_tr = _matrix(train, encoder, args.by_author)
-    xdv, ydv, _, bdv, signed_dv = _matrix(dev, encoder, args.by_author)
+    xtr, ytr, gtr, btr, signed_tr, conv_tr = _matrix(train, encoder, args.by_author,
+                                                     conversation)
+    xdv, ydv, _, bdv, signed_dv, conv_dv = _matrix(dev, encoder, args.by_author, conversation)
+    weight = two_kinds_weights(np.concatenate([conv_tr, conv_dv]))
     print(f"features for {len(xtr)} train and {len(xdv)} dev turns in "
           f"{time.perf_counter() - start:.1f} s ({xtr.shape[1]} columns)")
-    c, scale = _search(xtr, ytr, gtr, btr, xdv, ydv, bdv) if args.search else (C, EMB_SCALE)
+    c, scale = (_search(xtr, ytr, gtr, btr, xdv, ydv, bdv, weight) if args.search
+                else (C, EMB_SCALE))
     mean, inv = _scaler(xtr, scale)
     xs_tr, xs_dv = (xtr - mean) * inv, (xdv - mean) * inv
     models, pooled, thresholds = {}, [], []
     for k, mid in enumerate(TRANSCRIPT_MARKERS):
         lr, (a, b, threshold, floors), f_pool, f_dev, p = _train_id(
-            k, xs_tr, ytr, gtr, btr, xs_dv, ydv, bdv, c)
+            k, xs_tr, ytr, gtr, btr, xs_dv, ydv, bdv, c, weight)
         pooled.append(p)
         thresholds.append(threshold)
         # Fold the standardisation into the weights: w.(x - mean)*inv = (w*inv).x - w.(mean*inv)
@@ -210,7 +230,7 @@ def main(argv: list[str]) -> None:
         print(f"{mid:44} train+ {ytr[:, k].sum():4d} dev+ {ydv[:, k].sum():3d} "
               f"held-out F1 {f_pool:.2f} dev F1 {f_dev:.2f} at {threshold:.2f}")
     families = _family_thresholds(np.concatenate([ytr, ydv]), pooled, thresholds,
-                                  signed_tr + signed_dv)
+                                  signed_tr + signed_dv, weight)
     digest = hashlib.sha256()
     for f in files:
         digest.update(Path(f).read_bytes())
@@ -222,7 +242,8 @@ def main(argv: list[str]) -> None:
                  "(train split), Platt-calibrated and thresholded on held-out dialogues "
                  "(dev split plus out-of-fold train).",
         "licence": "Apache-2.0 (same as Mendline)",
-        "corpus_sha256": digest.hexdigest(), "train_cases": len(xtr), "dev_cases": len(xdv),
+        "corpus_sha256": digest.hexdigest(), "episode_turns": args.episodes,
+        "train_cases": len(xtr), "dev_cases": len(xdv),
         "C": c, "emb_scale": scale, "embedding": embeddings.MODEL_ID,
         "base_features": list(FEATURE_NAMES), "extra_features": list(EXTRA_FEATURES),
         "markers": models, "family_thresholds": families,
@@ -231,7 +252,7 @@ def main(argv: list[str]) -> None:
     markers_embed._model.cache_clear()
     markers_embed.register(markers.DETECTORS)
     for name in ("markers.lr.v1", markers_embed.NAME):
-        s = evaluate(dev, split="dev", detector=name).system
+        s = evaluate(corpus_dev, split="dev", detector=name).system
         print(f"dev, {name}: family macro-F1 {s.family_macro_f1:.3f}, id macro-F1 "
               f"{s.macro_f1:.3f}, ids with F1 >= 0.6: "
               f"{sum(p.f1 >= 0.6 for p in s.per_id.values())} of {len(s.per_id)}")

@@ -54,7 +54,7 @@ import scipy.sparse as sparse
 from sklearn.feature_extraction import DictVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
-from training import f1
+from training import EPISODE_FILES, episode_turns, f1
 
 from mendline.analysis import embeddings
 from mendline.analysis.markers import detect_markers
@@ -69,7 +69,6 @@ from mendline.analysis.repairs import (
 )
 from mendline.analysis.strain import complaint_like
 from mendline.evaluation import Case, case_transcript, load_cases, split_of
-from mendline.evaluation_repairs import load_episode_cases
 from mendline.vocabulary import METACOMMUNICATION, STRATEGIES
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -78,7 +77,6 @@ OUT = ROOT / "src" / "mendline" / MODEL_RESOURCE
 OUT_EMBED = ROOT / "src" / "mendline" / EMBED_MODEL_RESOURCE
 # Therapist turns of the coded episodes (train/dev dialogues only) add strategy examples:
 # every writer's file, episodes.jsonl and episodes_*.jsonl.
-EPISODE_FILES = sorted((ROOT / "corpora" / "repairs").glob("episodes*.jsonl"))
 # Regularisation strength, chosen on out-of-fold F1 among 0.1/0.3/1/3 (see the issue note).
 C = 0.3
 MIN_COUNT = 2
@@ -155,20 +153,6 @@ def _any_flagged(probs, out, ctxs, xs, strict, mask) -> float:
     return float(flagged[mask].mean()) if mask.any() else 0.0
 
 
-def _episode_turns(path: Path):
-    """Every therapist turn of the coded episodes as a strategy case (gold repairs as labels)."""
-    out = []
-    for ec in load_episode_cases(path):
-        gold: dict[int, list[str]] = {}
-        for r in ec.episode.get("repairs", []):
-            gold.setdefault(r["turn"], []).append(r["id"])
-        for i, turn in enumerate(ec.case.turns):
-            if turn["role"] == "therapist" and i > 0 and "session" not in turn:
-                out.append(replace(ec.case, turns=ec.case.turns[:i + 1], target=i,
-                                   labels=tuple(gold.get(i, ())), hard_negative=None))
-    return out
-
-
 def _gated(sid, p, th, ctxs, xs, strict):
     return np.array([allowed(sid, float(q), th, c, x, strict)
                      for q, c, x in zip(p, ctxs, xs, strict=True)])
@@ -185,8 +169,7 @@ def main(argv: list[str]) -> None:
     paths = args.files or [str(p) for p in
                            sorted((ROOT / "corpora" / "repairs").glob("strategies*.jsonl"))]
     cases = [c for p in paths for c in load_cases(p)]
-    for path in EPISODE_FILES:
-        cases += _episode_turns(path)
+    cases += episode_turns(EPISODE_FILES, "therapist")
     cases += _ordinary_turns(MARKER_FILES)
     pool = [c for c in cases if split_of(c.dialogue) in ("train", "dev")]
     xs, ys, groups, ctxs, kinds, turns = _rows(pool, args.by_author)

@@ -39,6 +39,7 @@ __all__ = [
     "EpisodeCase",
     "Report",
     "load_episode_cases",
+    "turn_cases",
     "evaluate_strategies",
     "evaluate_episodes",
     "predict_strategies",
@@ -72,6 +73,31 @@ def load_episode_cases(path: str | Path) -> list[EpisodeCase]:
             if not isinstance(ep.get(key), int):
                 raise InputError(f"{path}, line {c.line}: episode.{key} must be a turn index")
         out.append(EpisodeCase(c, ep))
+    return out
+
+
+def turn_cases(cases: Sequence[EpisodeCase], role: str) -> list[Case]:
+    """Every ``role`` turn ("client" or "therapist") of coded episodes as a case of its own,
+    labelled with the markers (or repairs) coded on that turn.
+
+    Episode writers code every marker and every repair in the dialogue, so these are turns of
+    running conversation at the rate ruptures really come, which is what a clinician's own
+    transcripts look like; the marker and strategy corpora are instead rich in look-alikes.
+    Each case keeps its episode's ``dialogue``, so it falls in the same split. Exchanges over
+    two sessions (turns with ``session``) are left out, and so is a first turn with nothing
+    before it.
+    """
+    key = "markers" if role == "client" else "repairs"
+    out = []
+    for ec in cases:
+        gold: dict[int, list[str]] = {}
+        for item in ec.episode.get(key, []):
+            gold.setdefault(item["turn"], []).append(item["id"])
+        for i, turn in enumerate(ec.case.turns):
+            if turn["role"] == role and i > 0 and "session" not in turn:
+                out.append(replace(ec.case, turns=ec.case.turns[:i + 1], target=i,
+                                   labels=tuple(gold.get(i, ())), hard_negative=None,
+                                   id=f"{ec.case.id}:{i}", families=None))
     return out
 
 

@@ -229,6 +229,40 @@ def test_a_repair_after_a_strain_no_marker_caught_opens_an_episode() -> None:
     assert ep.outcome == "resolved"
 
 
+def test_a_repair_opened_exchange_the_session_ends_on_stays_open() -> None:
+    # No marker was caught, the therapist named the strain at the end of the session and
+    # the client put it off: the exchange is still open for next time to pick up.
+    turns = [("therapist", "How was the week?"),
+             ("client", "Busy. My sister came to stay, and we ended up talking about Dad a "
+                        "lot, which was hard but I think it was good for both of us."),
+             ("therapist", "What was hard about it?"),
+             ("client", "Seeing how much he's changed. He forgets her name sometimes, and "
+                        "she pretends not to notice, and so do I."),
+             ("therapist", "And the move to the home?"),
+             ("client", "It's booked for the end of the month. I haven't told him yet, I'm "
+                        "going to do it on Saturday when I take him to the market."),
+             ("therapist", "Would you let me know how telling your dad goes?"),
+             ("client", "Yeah. Next week."),
+             ("therapist", "Before we finish, I notice we've both gone a bit quieter lately. "
+                           "How have these sessions been for you?"),
+             ("client", "[silence 7s] They're fine. It's just me, I've got a lot on."),
+             ("therapist", "I'd really like to hear more, whenever you feel like it."),
+             ("client", "Okay. Maybe next week."),
+             ("therapist", "That's fair. See you next week."),
+             ("client", "See you.")]
+    t = _t(*turns)
+    (ep,) = build_episodes(t, [], [_r(t, 8, "invites_discussion_of_relationship")])
+    assert ep.markers == [] and ep.outcome != "resolved"
+    assert ep.open_at_end
+    # The same exchange with the session going on long after it is over by the end.
+    later = [("therapist", "What would you like to talk about today?"),
+             ("client", "My brother's wedding, I suppose. It's in June and I'm the best man, "
+                        "which is a lot, and I haven't started the speech.")] * 12
+    (early, *_) = build_episodes(_t(*turns[:-2], *later), [],
+                                 [_r(t, 8, "invites_discussion_of_relationship")])
+    assert not early.open_at_end
+
+
 def test_guarded_after_the_last_repair_is_unresolved() -> None:
     after = [("client", "Maybe. I don't know, I suppose they feel like homework."),
              ("therapist", "It makes sense to be wary of them. You don't have to do them."),

@@ -462,10 +462,13 @@ def build_episodes(
         end = min(end, nxt - 1) if nxt <= last else end
         clients = sum(1 for u in transcript.utterances[ep.start:end + 1]
                       if u.role is Role.CLIENT)
-        open_at_end = (outcome != Outcome.RESOLVED.value and not engaged
-                       and ep.closed_by in ("end of session", "picked up") and nxt > last)
-        if ep.closed_by == "end of session" and outcome != Outcome.RESOLVED.value and (
-                nxt > last):
+        # Still running when the session ended: nothing closed it and nothing came after,
+        # or (opened by a repair, with no marker to close it) the session ended while the
+        # client's replies to that repair were still being read.
+        at_end = nxt > last and (ep.closed_by in ("end of session", "picked up") or (
+            ep.closed_by == "repair" and judge_until >= last))
+        open_at_end = outcome != Outcome.RESOLVED.value and not engaged and at_end
+        if at_end and ep.closed_by != "picked up" and outcome != Outcome.RESOLVED.value:
             open_at_end = open_at_end or outcome == Outcome.PARTIALLY_RESOLVED.value
         out.append(Episode(
             id=n + 1, family=ep.family, start_utterance=ep.start, end_utterance=end,

@@ -365,6 +365,26 @@ def _with_counter(mid: str) -> Callable[[Utterance, ClientFeatures], Hit | None]
     return rule
 
 
+# A cue hit at least this strong is "strong" (``markers.cue_bucket``): the detectors never
+# report it below the precision such hits had in training.
+STRONG_CUE = 0.8
+
+
+def _denial(u: Utterance, f: ClientFeatures) -> Hit | None:
+    """A denial cue, counted as strong right after the therapist named something that
+    usually hurts: "Didn't affect me." after "Your sister's funeral was on Friday" says the
+    feeling just named is not there, which is what denial is (3RS; Eubanks, Muran & Safran,
+    2015). Elsewhere the same words may be a calm, true account, and stay as they are."""
+    hit = _best_cue("withdrawal.denial", f)
+    if hit is None:
+        return None
+    counter = _countered("withdrawal.denial", f)
+    if painful_named(f) and not counter:
+        return Hit(max(hit.score, STRONG_CUE), hit.span,
+                   f"{hit.why}, just after the therapist named something painful")
+    return Hit(hit.score, hit.span, hit.why, counter=counter)
+
+
 def _unless_offer_answered(rule: Callable[[Utterance, ClientFeatures], Hit | None]
                            ) -> Callable[[Utterance, ClientFeatures], Hit | None]:
     """A bare "Sure!" to "Shall we try it?" takes up an offer (see answers_offer)."""
@@ -472,7 +492,7 @@ def _deferential(u: Utterance, f: ClientFeatures) -> Hit | None:
 
 
 _RULES: dict[str, Callable[[Utterance, ClientFeatures], Hit | None]] = {
-    "withdrawal.denial": _with_counter("withdrawal.denial"),
+    "withdrawal.denial": _denial,
     "withdrawal.minimal_response": _minimal,
     "withdrawal.abstract_communication": _with_counter("withdrawal.abstract_communication"),
     "withdrawal.avoidant_storytelling": _storytelling,

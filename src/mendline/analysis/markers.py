@@ -38,6 +38,7 @@ from mendline.analysis.acts import (
     reported_spans,
 )
 from mendline.analysis.marker_rules import (
+    STRONG_CUE,
     Hit,
     invitation,
     painful_named,
@@ -355,7 +356,7 @@ _RULES_NAME = "markers.rules.v1"
 _MODEL_NAME = "markers.lr.v1"
 _CONTEXT_NAME = "markers.lr_context.v1"
 _RULE_THRESHOLD = 0.5
-_STRONG = 0.8
+_STRONG = STRONG_CUE
 _MEDIUM = 0.5
 
 
