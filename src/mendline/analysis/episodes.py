@@ -467,9 +467,11 @@ def build_episodes(
         # client's replies to that repair were still being read.
         at_end = nxt > last and (ep.closed_by in ("end of session", "picked up") or (
             ep.closed_by == "repair" and judge_until >= last))
-        open_at_end = outcome != Outcome.RESOLVED.value and not engaged and at_end
-        if at_end and ep.closed_by != "picked up" and outcome != Outcome.RESOLVED.value:
-            open_at_end = open_at_end or outcome == Outcome.PARTIALLY_RESOLVED.value
+        # A partial resolution still leaves it open, unless it was last session's strain
+        # picked up again here and the client engaged with it.
+        open_at_end = at_end and outcome != Outcome.RESOLVED.value and (
+            not engaged or (outcome == Outcome.PARTIALLY_RESOLVED.value
+                            and ep.closed_by != "picked up"))
         out.append(Episode(
             id=n + 1, family=ep.family, start_utterance=ep.start, end_utterance=end,
             markers=list(ep.markers), repairs=mine, outcome=outcome, resolution=resolution,
