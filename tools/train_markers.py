@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
-from training import EPISODE_FILES, THRESHOLDS, episode_turns, f1, oof_logits, two_kinds_weights
+from training import THRESHOLDS, f1, oof_logits, two_kinds_weights, with_conversation
 
 from mendline.analysis.markers import FEATURE_NAMES, MODEL_RESOURCE, cue_bucket, featurize
 from mendline.evaluation import case_transcript, load_cases, split_of
@@ -64,10 +64,7 @@ def main(argv: list[str]) -> None:
     cases = [c for f in files for c in load_cases(f)]
     conversation: set[str] = set()
     if episodes:
-        turns = episode_turns(EPISODE_FILES, "client")
-        conversation = {c.id for c in turns}
-        cases += turns
-        files = [*files, *map(str, EPISODE_FILES)]
+        cases, files, conversation = with_conversation(cases, files)
     train = [c for c in cases if split_of(c.dialogue) == "train"]
     dev = [c for c in cases if split_of(c.dialogue) == "dev"]
     xtr, ytr, gtr, str_, conv_tr = _matrix(train, conversation)

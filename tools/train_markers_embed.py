@@ -40,7 +40,7 @@ from pathlib import Path
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
-from training import EPISODE_FILES, THRESHOLDS, episode_turns, f1, oof_logits, two_kinds_weights
+from training import THRESHOLDS, f1, oof_logits, two_kinds_weights, with_conversation
 
 from mendline.analysis import embeddings, markers, markers_embed
 from mendline.analysis.markers import FEATURE_NAMES, cue_bucket
@@ -192,10 +192,7 @@ def main(argv: list[str]) -> None:
     corpus_dev = [c for c in cases if split_of(c.dialogue) == "dev"]
     conversation: set[str] = set()
     if args.episodes:
-        turns = episode_turns(EPISODE_FILES, "client")
-        conversation = {c.id for c in turns}
-        cases += turns
-        files = [*files, *map(str, EPISODE_FILES)]
+        cases, files, conversation = with_conversation(cases, files)
     train = [c for c in cases if split_of(c.dialogue) == "train"]
     dev = [c for c in cases if split_of(c.dialogue) == "dev"]
     encoder = embeddings.get_encoder()

@@ -75,8 +75,6 @@ ROOT = Path(__file__).resolve().parents[1]
 MARKER_FILES = sorted((ROOT / "corpora" / "markers").glob("*.jsonl"))
 OUT = ROOT / "src" / "mendline" / MODEL_RESOURCE
 OUT_EMBED = ROOT / "src" / "mendline" / EMBED_MODEL_RESOURCE
-# Therapist turns of the coded episodes (train/dev dialogues only) add strategy examples:
-# every writer's file, episodes.jsonl and episodes_*.jsonl.
 # Regularisation strength, chosen on out-of-fold F1 among 0.1/0.3/1/3 (see the issue note).
 C = 0.3
 MIN_COUNT = 2

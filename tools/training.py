@@ -16,7 +16,7 @@ from mendline.evaluation import Case
 from mendline.evaluation_repairs import load_episode_cases, turn_cases
 
 __all__ = ["EPISODE_FILES", "THRESHOLDS", "episode_turns", "f1", "oof_logits",
-           "two_kinds_weights"]
+           "two_kinds_weights", "with_conversation"]
 
 # Where a marker model's decision threshold may sit (Platt-calibrated probabilities). The
 # floor was 0.3 until the running-conversation turns joined the pool; with them, five ids
@@ -73,3 +73,12 @@ def oof_logits(fit: Callable[[Any, np.ndarray], Any], x: Any, y: np.ndarray,
 def episode_turns(paths, role: str) -> list[Case]:
     """The coded episodes' client or therapist turns as cases (``turn_cases``), every file."""
     return [c for path in paths for c in turn_cases(load_episode_cases(path), role)]
+
+
+def with_conversation(cases: list[Case], files: list[str]
+                      ) -> tuple[list[Case], list[str], set[str]]:
+    """The marker cases and corpus files with every client turn of the coded episodes added
+    (``--episodes``), and the ids of those turns: the running-conversation rows that
+    ``two_kinds_weights`` weighs against the corpus."""
+    turns = episode_turns(EPISODE_FILES, "client")
+    return [*cases, *turns], [*files, *map(str, EPISODE_FILES)], {c.id for c in turns}
