@@ -12,7 +12,9 @@ scaled by ``EMB_SCALE`` (so 384 small columns neither drown nor get drowned by t
 hand-made ones); the scaling is folded back into the stored weights, so the package applies
 them to raw features.
 
-One L2 logistic regression per marker id on the TRAIN split. As in
+One L2 logistic regression per marker id on the TRAIN split, fitted and calibrated on the
+turns where the id may be reported at all (``markers.open_to``: no 3RS boundary rule rules
+it out); the others count as not found when thresholds are chosen, as in analysis. As in
 ``tools/train_markers.py``, calibration uses held-out scores only: out-of-fold scores on
 TRAIN (5 folds grouped by dialogue) plus the DEV split, because DEV alone holds 7-17
 positives per id. On that pool: Platt scaling, then the threshold in ``training.THRESHOLDS``
@@ -49,6 +51,7 @@ from mendline.analysis.markers_embed import (
     MODEL_RESOURCE,
     design_matrix,
     encode_rows,
+    may_show,
     signed_families,
     turn_rows,
 )
@@ -63,8 +66,9 @@ EMB_SCALE = 0.5
 _GRID_C = (0.03, 0.1, 0.3, 1.0)
 _GRID_SCALE = (0.25, 0.5, 1.0)
 def _matrix(cases, encoder, by_author, conversation=frozenset()):
-    """Features, labels, fold groups, cue buckets, signed families and whether the row is a
-    turn of running conversation (its case id in ``conversation``), one row per case.
+    """Features, labels, fold groups, cue buckets, signed families, whether the row is a
+    turn of running conversation (its case id in ``conversation``) and where each id may show
+    (``markers_embed.may_show``), one row per case.
 
     ``by_author``: out-of-fold scores leave one corpus writer out at a time (cases without
     an "author" are writer A's) instead of one group of dialogues, so calibration,
@@ -83,8 +87,10 @@ def _matrix(cases, encoder, by_author, conversation=frozenset()):
     x = design_matrix(rows, encode_rows(rows, encoder)).astype(np.float64)
     buckets = np.array([[cue_bucket(r.hits.get(mid)) or "" for mid in TRANSCRIPT_MARKERS]
                         for r in rows], dtype=object)
+    open_ = np.array([[may_show(r, mid) for mid in TRANSCRIPT_MARKERS] for r in rows],
+                     dtype=bool)
     return (x, np.array(ys, dtype=bool), groups, buckets, [signed_families(r) for r in rows],
-            np.array(conv, dtype=bool))
+            np.array(conv, dtype=bool), open_)
 
 
 def _scaler(x, emb_scale):
@@ -102,23 +108,36 @@ def _fit(x, y, c):
     return LogisticRegression(C=c, class_weight="balanced", max_iter=3000).fit(x, y)
 
 
-def _train_id(k, xs_tr, ytr, gtr, btr, xs_dv, ydv, bdv, c, weight=None):
+def _train_id(k, xs_tr, ytr, gtr, btr, xs_dv, ydv, bdv, c, weight=None, otr=None, odv=None):
     """Fit, calibrate and threshold one id (``weight``: see ``training.two_kinds_weights``).
+
+    ``otr``/``odv`` say where the id may show at all (``markers_embed.may_show``: not
+    ruled out by a 3RS boundary rule). The model learns from those rows only, as it is only
+    ever asked about them: "my boss never listens" can never be a complaint about the
+    therapist, so it should not teach the model that talk of not being listened to is
+    unlike one. Thresholds are still chosen over every row, the ruled-out ones counting as
+    not found, as the detector reports them.
 
     Returns the fitted model, (Platt a, b, threshold, cue floors), the pooled held-out F1,
     the dev F1, and the pooled held-out probabilities (out-of-fold TRAIN, then DEV).
     """
-    lr = _fit(xs_tr, ytr[:, k], c)
+    mtr = np.ones(len(ytr), dtype=bool) if otr is None else otr[:, k]
+    mdv = np.ones(len(ydv), dtype=bool) if odv is None else odv[:, k]
+    lr = _fit(xs_tr[mtr], ytr[mtr, k], c)
     zdv = lr.decision_function(xs_dv)
-    z = np.concatenate([oof_logits(lambda x, y: _fit(x, y, c), xs_tr, ytr[:, k], gtr), zdv])
+    ztr = np.full(len(ytr), -5.0)
+    ztr[mtr] = oof_logits(lambda x, y: _fit(x, y, c), xs_tr[mtr], ytr[mtr, k],
+                          [g for g, m in zip(gtr, mtr, strict=True) if m])
+    z = np.concatenate([ztr, zdv])
     y = np.concatenate([ytr[:, k], ydv[:, k]])
-    platt = LogisticRegression(C=100.0, max_iter=1000).fit(z.reshape(-1, 1), y)
+    shown = np.concatenate([mtr, mdv])
+    platt = LogisticRegression(C=100.0, max_iter=1000).fit(z[shown].reshape(-1, 1), y[shown])
     a, b = float(platt.coef_[0][0]), float(platt.intercept_[0])
-    floors = {bk: ((int(((btr[:, k] == bk) & ytr[:, k]).sum()) + 1)
-                   / (int((btr[:, k] == bk).sum()) + 2)) for bk in ("strong", "medium")}
+    floors = {bk: ((int(((btr[:, k] == bk) & ytr[:, k] & mtr).sum()) + 1)
+                   / (int(((btr[:, k] == bk) & mtr).sum()) + 2)) for bk in ("strong", "medium")}
     buckets = np.concatenate([btr[:, k], bdv[:, k]])
     floor = np.array([floors.get(bk, 0.0) for bk in buckets])
-    p = np.maximum(1 / (1 + np.exp(-(a * z + b))), floor)
+    p = np.where(shown, np.maximum(1 / (1 + np.exp(-(a * z + b))), floor), 0.0)
     scores = [f1(y, p >= th, weight) for th in THRESHOLDS]
     threshold = float(THRESHOLDS[int(np.argmax(scores))])
     dev_f1 = f1(ydv[:, k], p[len(ytr):] >= threshold)
@@ -155,7 +174,7 @@ def _family_thresholds(y_pool: np.ndarray, pooled: list[np.ndarray], thresholds:
     return out
 
 
-def _search(xtr, ytr, gtr, btr, xdv, ydv, bdv, weight=None):
+def _search(xtr, ytr, gtr, btr, xdv, ydv, bdv, weight=None, otr=None, odv=None):
     best = None
     for scale in _GRID_SCALE:
         mean, inv = _scaler(xtr, scale)
@@ -164,7 +183,7 @@ def _search(xtr, ytr, gtr, btr, xdv, ydv, bdv, weight=None):
             pooled, dev = [], []
             for k in range(len(TRANSCRIPT_MARKERS)):
                 _, _, f_pool, f_dev, _ = _train_id(k, xs_tr, ytr, gtr, btr, xs_dv, ydv, bdv,
-                                                   c, weight)
+                                                   c, weight, otr, odv)
                 pooled.append(f_pool)
                 dev.append(f_dev)
             score = float(np.mean(pooled))
@@ -197,20 +216,21 @@ def main(argv: list[str]) -> None:
     dev = [c for c in cases if split_of(c.dialogue) == "dev"]
     encoder = embeddings.get_encoder()
     start = time.perf_counter()
-    xtr, ytr, gtr, btr, signed_tr, conv_tr = _matrix(train, encoder, args.by_author,
-                                                     conversation)
-    xdv, ydv, _, bdv, signed_dv, conv_dv = _matrix(dev, encoder, args.by_author, conversation)
+    xtr, ytr, gtr, btr, signed_tr, conv_tr, otr = _matrix(train, encoder, args.by_author,
+                                                          conversation)
+    xdv, ydv, _, bdv, signed_dv, conv_dv, odv = _matrix(dev, encoder, args.by_author,
+                                                        conversation)
     weight = two_kinds_weights(np.concatenate([conv_tr, conv_dv]))
     print(f"features for {len(xtr)} train and {len(xdv)} dev turns in "
           f"{time.perf_counter() - start:.1f} s ({xtr.shape[1]} columns)")
-    c, scale = (_search(xtr, ytr, gtr, btr, xdv, ydv, bdv, weight) if args.search
+    c, scale = (_search(xtr, ytr, gtr, btr, xdv, ydv, bdv, weight, otr, odv) if args.search
                 else (C, EMB_SCALE))
     mean, inv = _scaler(xtr, scale)
     xs_tr, xs_dv = (xtr - mean) * inv, (xdv - mean) * inv
     models, pooled, thresholds = {}, [], []
     for k, mid in enumerate(TRANSCRIPT_MARKERS):
         lr, (a, b, threshold, floors), f_pool, f_dev, p = _train_id(
-            k, xs_tr, ytr, gtr, btr, xs_dv, ydv, bdv, c, weight)
+            k, xs_tr, ytr, gtr, btr, xs_dv, ydv, bdv, c, weight, otr, odv)
         pooled.append(p)
         thresholds.append(threshold)
         # Fold the standardisation into the weights: w.(x - mean)*inv = (w*inv).x - w.(mean*inv)

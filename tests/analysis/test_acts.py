@@ -252,3 +252,20 @@ def test_asking_what_to_talk_about_is_an_agenda_question(text: str, agenda: bool
 def test_a_task_offered_in_other_words_is_a_suggestion(text: str) -> None:
     a = classify_therapist_turn(text)
     assert a.suggestion and a.offers_intervention
+
+
+@pytest.mark.parametrize(("text", "prompt"), [
+    ("You mentioned urges this week.", True),
+    ("So, your dad.", True),
+    ("The nurses said you've been staying in your room a lot.", True),
+    ("Okay, no worries. So last week you'd talked about the job centre appointment.", True),
+    ("Maria, you were talking last week about your garden.", True),
+    # statements that explain, or say something in passing, hand over no topic
+    ("The body does that.", False),
+    ("Anxiety rises, peaks, and comes down if you stay with it.", False),
+    ("You mentioned urges this week. What was the strongest one like?", False),  # a question
+    ("I was worried about you.", False),
+])
+def test_a_statement_that_raises_a_topic_hands_the_client_the_floor(text: str,
+                                                                     prompt: bool) -> None:
+    assert classify_therapist_turn(text).topic_prompt is prompt

@@ -349,3 +349,36 @@ def test_a_goodbye_after_an_appeasing_reply_leaves_the_episode_unresolved() -> N
     t, markers, repairs = _case(after, True, {})
     (ep,) = build_episodes(t, markers, repairs)
     assert ep.outcome == "unresolved"
+
+
+# A fuller reply, then the strain put off to next week, then a goodbye at the door.
+ENGAGED_THEN_PUT_OFF = [
+    ("client", "Honestly? They felt like another thing I was failing at, and I didn't want to "
+               "tell you because you were trying to help."),
+    ("therapist", "Thank you. I'd like to hear more about that, whenever you feel like it."),
+    ("client", "Okay. Maybe next week."),
+    ("therapist", "Okay."),
+    ("client", "Yeah. Next week, maybe."),
+    ("therapist", "That's fair. See you next week."),
+    ("client", "Yeah. See you."),
+]
+
+
+def test_a_goodbye_at_the_door_does_not_hide_a_strain_put_off() -> None:
+    t, markers, repairs = _case(ENGAGED_THEN_PUT_OFF, True, {})
+    (ep,) = build_episodes(t, markers, repairs)
+    assert ep.outcome == "partially_resolved"
+    # four replies without a marker close an episode as quiet; here the fourth is the
+    # session's last, so nothing showed the strain easing: still open for next time
+    assert ep.open_at_end
+    # without the goodbye, the same reply is the last word on it
+    t2, markers2, repairs2 = _case(ENGAGED_THEN_PUT_OFF[:3], True, {})
+    assert build_episodes(t2, markers2, repairs2)[0].outcome == "partially_resolved"
+
+
+def test_a_strain_that_fell_quiet_well_before_the_end_is_not_open() -> None:
+    later = [("therapist", "What would you like to talk about now?"),
+             ("client", "My brother's wedding, I suppose. It's in June and I'm the best man, "
+                        "which is a lot, and I haven't started the speech.")] * 6
+    t, markers, repairs = _case(ENGAGED_THEN_PUT_OFF[:3] + later, True, {})
+    assert not build_episodes(t, markers, repairs)[0].open_at_end

@@ -11,7 +11,7 @@ import time
 import pytest
 
 from mendline.analysis.acts import client_features
-from mendline.analysis.marker_rules import vetoes
+from mendline.analysis.marker_rules import strain_named, vetoes, wants_out
 from mendline.analysis.markers import DEFAULT_DETECTOR, DETECTORS, detect_markers, one_direction
 from mendline.transcript import Role, RoleSource, Speaker, Transcript, Utterance
 from mendline.vocabulary import TRANSCRIPT_MARKERS
@@ -537,3 +537,61 @@ def test_a_short_answer_in_nouns_is_not_abstract_talk(therapist: str, client: st
 def test_no_to_room_offered_for_a_topic_is_an_answer(therapist: str) -> None:
     t = _t(("therapist", therapist), ("client", "No."))
     assert "withdrawal.minimal_response" not in _ids(t, 1)
+
+
+@pytest.mark.parametrize(("therapist", "client"), [
+    ("You mentioned urges this week.", "Yeah."),
+    ("The nurses said you've been staying in your room a lot.", "[shrugs]"),
+    ("So, your dad.", "[silence]"),
+])
+def test_a_bare_reply_to_a_topic_the_therapist_raised_is_minimal(therapist: str,
+                                                                 client: str) -> None:
+    assert "withdrawal.minimal_response" in _ids(_t(("therapist", therapist),
+                                                    ("client", client)), 1)
+
+
+@pytest.mark.parametrize(("client", "out"), [
+    ("Nothing. Can we stop?", True),
+    ("Grand. Can I go now?", True),
+    ("Not really. Can we finish a bit early today?", True),
+    ("Can we go over the homework?", False),
+    ("Is that it?", False),
+    ("How much would it cost?", False),
+])
+def test_asking_to_leave_is_told_from_other_questions(client: str, out: bool) -> None:
+    assert wants_out(client) is out
+
+
+def test_asking_to_leave_after_an_open_question_is_minimal_not_a_question_back() -> None:
+    t = _t(("therapist", "And what were you thinking, right in that moment?"),
+           ("client", "Nothing. Can we stop?"))
+    assert "withdrawal.minimal_response" in _ids(t, 1)
+
+
+@pytest.mark.parametrize(("therapist", "named"), [
+    ("You went quite quiet when I asked about the phased return.", True),
+    ("You're laughing, and I'm not sure it's funny.", True),
+    ("I wonder if I've upset you somehow.", True),
+    ("What did you have for breakfast?", False),
+    ("You mentioned the phased return starts in May.", False),
+])
+def test_the_therapist_naming_a_strain_is_recognised(therapist: str, named: bool) -> None:
+    t = _t(("therapist", therapist), ("client", "Fine."))
+    u = t.utterances[1]
+    assert strain_named(client_features(u, t.utterances[0])) is named
+
+
+@pytest.mark.parametrize(("therapist", "client", "denial"), [
+    ("You went quite quiet when I asked about the phased return.",
+     "Oh, no, I was just tired. It wasn't anything you said.", True),
+    ("I'm wondering if something about last week didn't sit right, or about me.",
+     "nah it's not you", True),
+    # the same question answered by naming what happened: taking part, not denial
+    ("I'm wondering if something about last week didn't sit right, or about me.",
+     "Honestly, yes. I felt judged when you brought up my drinking, and I've been stewing "
+     "on it all week.", False),
+])
+def test_denying_a_strain_the_therapist_named_is_denial(therapist: str, client: str,
+                                                        denial: bool) -> None:
+    found = _ids(_t(("therapist", therapist), ("client", client)), 1)
+    assert ("withdrawal.denial" in found) is denial

@@ -79,7 +79,8 @@ _RELATIONSHIP = folded(
     r"(?:going|working|feeling)? ?(?:for you )?(?:with me|in here|between us|sessions?)|"
     r"how (?:was|is) (?:it|that) (?:for you )?(?:to )?talk(?:ing)? (?:with|to) me|"
     r"(?:talking|talk|being|sitting|here) with me|with me right now|"
-    r"our work|working together|how we work(?: together)?|the way we work|work(?:ing)? with "
+    r"our work|working together|(?:how|the way) we(?:'ve| have)? (?:been )?work(?:ing)?"
+    r"(?: together)?|work(?:ing)? with "
     r"me|what just happened|how we(?:'re| are) doing|"
     r"my (?:question|suggestion|comment)|(?:when|what) i (?:said|asked|suggested))\b",
 )
@@ -182,6 +183,19 @@ _FACTUAL_WORDS = folded(
     r"december|yesterday|tomorrow|last (?:week|night|time)|next (?:week|time))\b")
 
 
+# A statement that raises something from the client's life and hands them the floor: what
+# they said before, what someone else reported, or a bare "So, your dad." (in-house reading
+# of coded episodes: coders hear a "Yeah." after it as declining the topic, 3RS minimal
+# response, while a "Mm." inside an explanation stays a backchannel).
+_TOPIC_PROMPT = folded(
+    r"^\W*(?:(?:so|and|okay|ok|right|now|um|uh|well)[,\s]+)*(?:\w+,\s+)?"
+    r"(?:(?:last (?:time|week|session)|earlier|on \w+day)[,\s]+)?(?:"
+    r"you(?:'d| had| have|'ve)? (?:mentioned|said|told me|talked about|brought up|wrote|"
+    r"were (?:saying|talking|telling me)|missed)|"
+    r"we (?:talked|spoke|were talking|said|agreed|left off)|"
+    r"(?:your|the|mr|mrs|ms|dr|miss|mum|mom|dad) (?:[\w.'-]+ ){0,3}(?:said|says|mentioned|"
+    r"tells me|told me|shows|showed|wrote|reported|rang|called)\b|"
+    r"(?:your|the) [\w'-]+(?: [\w'-]+)?[.…]*\W*$)")
 _PROGRESS_Q = folded(
     r"\b(?:where we'?ve got|how (?:is|are) (?:this|therapy|our sessions|things|the \w+) "
     r"(?:going|working)|progress|so far|since we started|how (?:are|have) you (?:finding|been "
@@ -228,6 +242,9 @@ class TherapistAct:
     topic_task: bool = False
     topic_frame: bool = False
     topic_progress: bool = False
+    # a statement that puts a topic of the client's life on the table for them to take up
+    # ("You mentioned urges this week.", "Your mum said there was an argument.")
+    topic_prompt: bool = False
     words: int = 0
 
     @property
@@ -320,8 +337,19 @@ def classify_therapist_turn(text: str) -> TherapistAct:
         interpretation=interpretation,
         reflection=reflection, explanation=explanation or kind is Act.EXPLANATION,
         topic_task=bool(TASK_WORDS.search(text)), topic_frame=bool(FRAME_WORDS.search(text)),
-        topic_progress=bool(_PROGRESS_Q.search(text)), words=count_words(text),
+        topic_progress=bool(_PROGRESS_Q.search(text)),
+        topic_prompt=not last_q and not invite and _raises_topic(text),
+        words=count_words(text),
     )
+
+
+def _raises_topic(text: str) -> bool:
+    """The turn ends on a sentence that raises a topic for the client (``_TOPIC_PROMPT``)."""
+    spans = sentence_spans(text)
+    if not spans or count_words(text) > 30:
+        return False  # a longer statement explains or reflects; "mm" there is a backchannel
+    a, b = spans[-1]
+    return bool(_TOPIC_PROMPT.search(text[a:b].strip()))
 
 
 # ---------------------------------------------------------------- annotations

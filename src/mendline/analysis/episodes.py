@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 
 from mendline.analysis.acts import spoken
 from mendline.analysis.lexicon import folded
+from mendline.analysis.marker_rules import wants_out
 from mendline.analysis.result import Episode, EpisodeRef, Marker, Repair
 from mendline.analysis.segments import significance as _marker_significance
 from mendline.analysis.strain import client_median_words, complaint_like, strain_before, terse
@@ -107,12 +108,12 @@ _AFFECT = folded(
 _SHUTTING = folded(
     r"\b(?:nothing (?:more |else )?to (?:say|tell|talk about)|(?:that'?s|i'?ve said) (?:enough|"
     r"all i'?(?:m|ll) (?:going to |gonna )?say)|enough about (?:that|this|it|me)|"
-    r"can we (?:just )?(?:move on|leave it|drop it|change the subject)|"
-    # asking to end the session early: leaving the conversation, not answering it
-    r"can (?:i|we) (?:go|leave|stop|finish)(?: now| early| a bit early| a bit earlier|"
-    r" at (?:\w+ )?(?:past|to|o'?clock|\d))|"
-    r"are we (?:done|finished)|i'?m done(?: for today| now| here)?(?=\W*$)|"
-    r"(?:i'?ve got|i have|i need) to (?:go|get going|head off)\b)\b")
+    r"can we (?:just )?(?:move on|leave it|drop it|change the subject))\b")
+# A reply that only says goodbye ("Yeah. See you.", "Thanks, bye").
+_GOODBYE = folded(
+    r"^\W*(?:(?:yeah|yes|yep|ok(?:ay)?|right|sure|alright|thanks?|thank you|cheers|great)\W+)*"
+    r"(?:see (?:you|ya)|bye|goodbye|take care|cheers|night)(?: (?:then|soon|next (?:week|time)|"
+    r"on \w+day|\w+day))?\W*$")
 # Talk of stopping therapy or not coming back ("I might take a break from this, I'll let you
 # know"): whatever else the reply says, the strain is still there (missed sessions and
 # dropout are withdrawal in the wider sense; clinical.md).
@@ -195,7 +196,8 @@ def reply_kind(u: Utterance, markers_here: Sequence[Marker], median_words: float
     """
     text = spoken(u)
     short = u.words < max(14.0, median_words * 1.5)
-    if short and _SHUTTING.search(text):
+    if short and (_SHUTTING.search(text) or wants_out(text)):
+        # closing the topic, or asking to end the session early: leaving the conversation
         return "strain"
     if _QUITTING.search(text):
         return "strain"
@@ -295,6 +297,16 @@ def _group(t: Transcript, markers: Sequence[Marker]) -> list[_Open]:
     return episodes
 
 
+def _last_client(t: Transcript) -> int:
+    """The index of the session's last client turn with words (-1 if none).
+
+    A strain that only "went quiet" on that turn was still being lived with when the session
+    ended: there was no later reply to show it had eased.
+    """
+    return next((u.index for u in reversed(t.utterances)
+                 if u.role is Role.CLIENT and u.text.strip()), -1)
+
+
 def _judge(
     t: Transcript, ep: _Open, repair_idx: list[int], repairs: Sequence[Repair],
     markers: Sequence[Marker], until: int,
@@ -315,6 +327,10 @@ def _judge(
     after_last = [u for u in after_last if u.index <= max(until, after_last[0].index)] \
         if after_last else []
     replies = list({u.index: u for u in since_first + after_last}.values())
+    if len(after_last) > 1 and _GOODBYE.match(spoken(after_last[-1])):
+        # a goodbye at the door ("Yeah. See you.") says nothing about the strain: the reply
+        # before it is the client's last word on it
+        replies = [u for u in replies if u.index != after_last[-1].index]
     kinds = [reply_kind(u, by_utt.get(u.index, []), median) for u in replies]
     tail = [k for u, k in zip(replies, kinds, strict=True) if u.index > last_at]
     engaged = kinds.count("re-engaged")
@@ -466,7 +482,8 @@ def build_episodes(
         # or (opened by a repair, with no marker to close it) the session ended while the
         # client's replies to that repair were still being read.
         at_end = nxt > last and (ep.closed_by in ("end of session", "picked up") or (
-            ep.closed_by == "repair" and judge_until >= last))
+            ep.closed_by == "repair" and judge_until >= last) or (
+            ep.closed_by == "quiet" and ep.end == _last_client(transcript)))
         # A partial resolution still leaves it open, unless it was last session's strain
         # picked up again here and the client engaged with it.
         open_at_end = at_end and outcome != Outcome.RESOLVED.value and (

@@ -17,13 +17,15 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
 
-from mendline.analysis.acts import ClientFeatures, plain_question
+from mendline.analysis.acts import ClientFeatures, plain_question, specific_words
 from mendline.analysis.lexicon import Cue, folded, prefilter
+from mendline.analysis.questions import sentence_spans
 from mendline.transcript import Utterance
 from mendline.vocabulary import TRANSCRIPT_MARKERS
 
 __all__ = ["Hit", "rule_hits", "vetoes", "invitation", "whole_span", "trim_span",
-           "benign_short_turn", "not_minimal", "answers_closed_question", "answers_offer"]
+           "benign_short_turn", "not_minimal", "answers_closed_question", "answers_offer",
+           "wants_out", "strain_named"]
 
 _NEGATED_FRAME = folded(
     r"(?:not that|not saying|i'?m not saying|isn'?t that|i don'?t think|doesn'?t mean|"
@@ -181,6 +183,8 @@ def invitation(f: ClientFeatures) -> float:
         return 0.8  # "Just okay?" follows up an answer and asks for more
     if a.question and (a.interpretation or a.reflection or a.suggestion):
         return 0.6
+    if a.topic_prompt:
+        return 0.6  # "You mentioned urges this week." hands the client a topic to take up
     if a.factual:
         return 0.0  # "When was that?" "Tuesday." is a full answer
     if a.closed:
@@ -214,7 +218,12 @@ def specific_reply(f: ClientFeatures) -> bool:
     if f.idk or f.thinking_aloud:
         return False
     need = 2 if (f.act.feeling or f.act.relationship) else 1
-    return f.specific >= need
+    named = f.specific
+    if named >= need and wants_out(f.spoken):
+        # "Can we finish early today?" names the session, not anything asked about
+        named = specific_words(" ".join(f.spoken[a:b] for a, b in sentence_spans(f.spoken)
+                                        if not wants_out(f.spoken[a:b])))
+    return named >= need
 
 
 def answers_offer(f: ClientFeatures) -> bool:
@@ -250,7 +259,28 @@ def not_minimal(f: ClientFeatures) -> bool:
     closed = answers_closed_question(f) and not paused(f)
     return (f.thinking_aloud or invitation(f) <= 0.0 or f.words > _MINIMAL_MAX_WORDS_WITH_CUE
             or closed or specific_reply(f) or answers_offer(f) or f.act.greeting
-            or f.spoken.rstrip().endswith("?"))
+            or (f.spoken.rstrip().endswith("?") and not wants_out(f.spoken)))
+
+
+# Asking to end the session or to leave ("Can we finish early?", "Are we done?", "Can I go
+# back to class now", "I've got to go"): a question, if it is one, that closes the
+# conversation rather than asking for more of it. Coders of whole episodes (writers F, J, N
+# and V) hear a bare "Nothing. Can we stop?" as a minimal response, and a reply like it after
+# a repair as the strain going on (episodes.reply_kind).
+_WANTS_OUT = folded(
+    r"\b(?:(?:can|could) (?:we|i) (?:just )?(?:go|leave|stop|finish|end|be done|"
+    r"wrap (?:it |this )?up)"
+    r"(?: now| home| here| there| early| a bit early(?:er)?| a bit earlier| for today| today|"
+    r" at (?:\w+ )?(?:past|to|o'?clock|\d)|\W*$)|(?:can|could) we (?:just )?call it a day|"
+    r"are we (?:done|finished|nearly done)|is that us(?: (?:nearly )?done)?|"
+    r"(?:finish|end|stop|go|leave) (?:a bit |a little )?early|go back to (?:class|work|school)|"
+    r"i'?m done(?: for today| now| here)?(?=\W*$)|(?:i'?ve got|i have|i need) to (?:go|get going|"
+    r"head off)\b)")
+
+
+def wants_out(spoken: str) -> bool:
+    """The client asks to end the session or to leave (``_WANTS_OUT``)."""
+    return bool(_WANTS_OUT.search(spoken))
 
 
 def paused(f: ClientFeatures) -> bool:
@@ -382,7 +412,31 @@ def _denial(u: Utterance, f: ClientFeatures) -> Hit | None:
     if painful_named(f) and not counter:
         return Hit(max(hit.score, STRONG_CUE), hit.span,
                    f"{hit.why}, just after the therapist named something painful")
+    if strain_named(f) and not counter:
+        return Hit(max(hit.score, STRONG_CUE), hit.span,
+                   f"{hit.why}, just after the therapist asked about how things are between them")
     return Hit(hit.score, hit.span, hit.why, counter=counter)
+
+
+# The therapist noticing the client's withdrawal or the strain between them ("You went quite
+# quiet when I asked...", "You're laughing", "I wonder if I pushed too hard", "frustrated
+# with me"). In-house list, read from coded episodes and corpus turns (train and dev): after
+# such a turn, a denial cue was coded as denial 37 times in 57.
+_STRAIN_NAMED = folded(
+    r"\b(?:you(?:'ve| have)? (?:went|gone|go|going|got|gotten|seem|seemed|look|looked|sound|"
+    r"sounded) (?:\w+ )?(?:quiet|quieter|silent|still|distant|far away|flat)|"
+    r"you(?:'re| are) (?:laughing|smiling|quiet)|you (?:laughed|smiled)|"
+    r"you(?:'ve| have)? (?:cancelled|canceled|missed)|you arrived|"
+    r"(?:i'?ve|i have|i) (?:done|said) something|if i(?:'ve| have)? (?:upset|pushed|hurt|annoyed|"
+    r"offended|missed|got|gotten)|(?:frustrated|annoyed|angry|upset|cross|irritated|fed up) "
+    r"with me|something (?:about|between) (?:us|me|here|last week|the session))")
+
+
+def strain_named(f: ClientFeatures) -> bool:
+    """The therapist's turn before asked about the two of them or named a sign of strain:
+    where denying a feeling, or that it has to do with the therapist, is the withdrawal 3RS
+    calls denial ("No, it's fine. It's not you."; Eubanks, Muran & Safran, 2015)."""
+    return f.act.relationship or bool(_STRAIN_NAMED.search(f.prev_text))
 
 
 def _unless_offer_answered(rule: Callable[[Utterance, ClientFeatures], Hit | None]

@@ -66,6 +66,7 @@ __all__ = [
     "cue_bucket",
     "feature_vector",
     "featurize",
+    "open_to",
     "FEATURE_NAMES",
     "MODEL_RESOURCE",
     "detect_markers",
@@ -360,6 +361,13 @@ _STRONG = STRONG_CUE
 _MEDIUM = 0.5
 
 
+def open_to(mid: str, ids: frozenset[str], vetoed: set[str], hit: Hit | None) -> bool:
+    """Whether marker ``mid`` may be reported on a client unit: the unit may show it (see
+    :class:`ClientUnit`) and no 3RS boundary rule in ``vetoed`` rules it out, unless a phrase
+    cue of its own (``hit``), with no counter-cue, speaks for it."""
+    return mid in ids and (mid not in vetoed or (hit is not None and not hit.counter))
+
+
 def featurize(t: Transcript) -> list[tuple[Utterance, dict[str, Hit], list[float]]]:
     """Each non-empty client turn with its rule hits and model features (for training)."""
     out = []
@@ -452,7 +460,7 @@ def _run_model(t: Transcript, *, model_only: bool = False,
         ps = probs(x)
         for j, mid in enumerate(TRANSCRIPT_MARKERS):
             hit = hits.get(mid)
-            if mid not in c.ids or (mid in vetoed and (hit is None or hit.counter)):
+            if not open_to(mid, c.ids, vetoed, hit):
                 continue
             p = max(float(ps[j]), cue_precision(model[mid], hit))
             if p >= model[mid].threshold and (hit is not None or model_only):

@@ -75,6 +75,7 @@ __all__ = [
     "encode_rows",
     "design_matrix",
     "signed_families",
+    "may_show",
     "register",
 ]
 
@@ -160,6 +161,12 @@ def turn_rows(t: Transcript, *, stretched: bool = False) -> list[TurnRow]:
         out.append(TurnRow(c, hits, mk.feature_vector(f, hits, c.has_prev), vetoed,
                            _norm(u.text)))
     return out
+
+
+def may_show(r: TurnRow, mid: str) -> bool:
+    """Whether marker ``mid`` can be reported on ``r`` at all (``markers.open_to``). Training
+    learns and calibrates each id on these rows only (tools/train_markers_embed.py)."""
+    return _markers().open_to(mid, r.unit.ids, r.vetoed, r.hits.get(mid))
 
 
 def _open_request(f: ClientFeatures) -> bool:
@@ -256,9 +263,9 @@ def _run(t: Transcript) -> list[Marker]:
     for k, r in enumerate(rows):
         probs: dict[str, float] = {}  # ids the boundary rules leave open, with their prob
         for j, mid in enumerate(TRANSCRIPT_MARKERS):
-            hit = r.hits.get(mid)
-            if mid not in r.unit.ids or (mid in r.vetoed and (hit is None or hit.counter)):
+            if not may_show(r, mid):
                 continue
+            hit = r.hits.get(mid)
             bucket = mk.cue_bucket(hit)
             floor = (model.strong_floor[j] if bucket == "strong" else
                      model.medium_floor[j] if bucket == "medium" else 0.0)
