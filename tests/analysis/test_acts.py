@@ -265,6 +265,9 @@ def test_a_task_offered_in_other_words_is_a_suggestion(text: str) -> None:
     ("Anxiety rises, peaks, and comes down if you stay with it.", False),
     ("You mentioned urges this week. What was the strongest one like?", False),  # a question
     ("I was worried about you.", False),
+    # asking leave to raise it: "yeah, go on" gives the go-ahead asked for
+    ("You said something about your stepdad that I wanted to come back to, if that's "
+     "alright.", False),
 ])
 def test_a_statement_that_raises_a_topic_hands_the_client_the_floor(text: str,
                                                                      prompt: bool) -> None:

@@ -11,7 +11,7 @@ import time
 import pytest
 
 from mendline.analysis.acts import client_features
-from mendline.analysis.marker_rules import strain_named, vetoes, wants_out
+from mendline.analysis.marker_rules import dismissal, strain_named, vetoes, wants_out
 from mendline.analysis.markers import DEFAULT_DETECTOR, DETECTORS, detect_markers, one_direction
 from mendline.transcript import Role, RoleSource, Speaker, Transcript, Utterance
 from mendline.vocabulary import TRANSCRIPT_MARKERS
@@ -595,3 +595,33 @@ def test_denying_a_strain_the_therapist_named_is_denial(therapist: str, client: 
                                                         denial: bool) -> None:
     found = _ids(_t(("therapist", therapist), ("client", client)), 1)
     assert ("withdrawal.denial" in found) is denial
+
+
+@pytest.mark.parametrize(("client", "dismissive"), [
+    ("Whatever.", True),
+    ("Fine. Whatever.", True),
+    ("don't care", True),
+    ("Whatever you think is best.", False),  # deferring, not dismissing
+    ("It doesn't matter to me which day, honestly.", False),
+])
+def test_a_bare_dismissal_is_told_from_words_that_carry_more(client: str,
+                                                             dismissive: bool) -> None:
+    assert dismissal(client) is dismissive
+
+
+def test_a_bare_dismissal_needs_no_question_to_be_minimal() -> None:
+    t = _t(("therapist", "I hope you will try it. I think this matters."), ("client", "Whatever."))
+    assert "withdrawal.minimal_response" in _ids(t, 1)
+    # while a plain "Okay." after the same statement is no reply held back
+    t = _t(("therapist", "I hope you will try it. I think this matters."), ("client", "Okay."))
+    assert "withdrawal.minimal_response" not in _ids(t, 1)
+
+
+@pytest.mark.parametrize(("therapist", "client"), [
+    ("Fair. I may have been telling you what you feel.", "Then stop it. Stop interpreting."),
+    ("Can I ask a bit more about home?", "Don't ask about my dad again."),
+])
+def test_a_short_turn_telling_the_therapist_to_stop_can_push_back(therapist: str,
+                                                                   client: str) -> None:
+    found = _ids(_t(("therapist", therapist), ("client", client)), 1)
+    assert any(i.startswith("confrontation.") for i in found)

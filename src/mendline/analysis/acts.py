@@ -196,6 +196,10 @@ _TOPIC_PROMPT = folded(
     r"(?:your|the|mr|mrs|ms|dr|miss|mum|mom|dad) (?:[\w.'-]+ ){0,3}(?:said|says|mentioned|"
     r"tells me|told me|shows|showed|wrote|reported|rang|called)\b|"
     r"(?:your|the) [\w'-]+(?: [\w'-]+)?[.…]*\W*$)")
+# Asking leave to raise it ("...that I wanted to come back to, if that's alright"): a "yeah,
+# go on" gives the go-ahead that was asked for, as to a proposal.
+_ASKS_LEAVE = folded(r"\bif (?:that'?s|it'?s|that is|it is) (?:ok(?:ay)?|alright|all right|fine)|"
+                     r"\bif you(?:'re| are) (?:ok(?:ay)?|alright|happy) with|\bif you don'?t mind")
 _PROGRESS_Q = folded(
     r"\b(?:where we'?ve got|how (?:is|are) (?:this|therapy|our sessions|things|the \w+) "
     r"(?:going|working)|progress|so far|since we started|how (?:are|have) you (?:finding|been "
@@ -349,7 +353,7 @@ def _raises_topic(text: str) -> bool:
     if not spans or count_words(text) > 30:
         return False  # a longer statement explains or reflects; "mm" there is a backchannel
     a, b = spans[-1]
-    return bool(_TOPIC_PROMPT.search(text[a:b].strip()))
+    return bool(_TOPIC_PROMPT.search(text[a:b].strip())) and not _ASKS_LEAVE.search(text)
 
 
 # ---------------------------------------------------------------- annotations

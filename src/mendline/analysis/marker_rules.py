@@ -25,7 +25,7 @@ from mendline.vocabulary import TRANSCRIPT_MARKERS
 
 __all__ = ["Hit", "rule_hits", "vetoes", "invitation", "whole_span", "trim_span",
            "benign_short_turn", "not_minimal", "answers_closed_question", "answers_offer",
-           "wants_out", "strain_named"]
+           "wants_out", "strain_named", "dismissal"]
 
 _NEGATED_FRAME = folded(
     r"(?:not that|not saying|i'?m not saying|isn'?t that|i don'?t think|doesn'?t mean|"
@@ -257,7 +257,8 @@ def not_minimal(f: ClientFeatures) -> bool:
     # best-supported paralinguistic sign of withdrawal (Dolev-Amit et al., 2020; Künsch et al.,
     # 2023): the closed form of the question no longer explains the shortness away.
     closed = answers_closed_question(f) and not paused(f)
-    return (f.thinking_aloud or invitation(f) <= 0.0 or f.words > _MINIMAL_MAX_WORDS_WITH_CUE
+    return (f.thinking_aloud or (invitation(f) <= 0.0 and not dismissal(f.spoken))
+            or f.words > _MINIMAL_MAX_WORDS_WITH_CUE
             or closed or specific_reply(f) or answers_offer(f) or f.act.greeting
             or (f.spoken.rstrip().endswith("?") and not wants_out(f.spoken)))
 
@@ -276,6 +277,22 @@ _WANTS_OUT = folded(
     r"(?:finish|end|stop|go|leave) (?:a bit |a little )?early|go back to (?:class|work|school)|"
     r"i'?m done(?: for today| now| here)?(?=\W*$)|(?:i'?ve got|i have|i need) to (?:go|get going|"
     r"head off)\b)")
+
+
+# A bare dismissal ("Whatever.", "Don't care.", "Forget it."): no answer to anything, and no
+# backchannel either. On the train and dev splits, coders of whole episodes called it a
+# minimal response in 22 of 26 turns, 14 of them after a statement rather than a question;
+# so it needs no invitation, and counts as if a statement had invited a reply.
+_DISMISSAL = folded(
+    r"^\W*(?:(?:yeah|ok(?:ay)?|fine|right|sure|nah|no)\W+)?(?:whatever|(?:i )?don'?t care|"
+    r"forget it|(?:it )?doesn'?t matter|who cares|if you say so|suit yourself)\W*"
+    r"(?:(?:i guess|then|really|anyway)\W*)?$")
+_DISMISSAL_INVITED = 0.6
+
+
+def dismissal(spoken: str) -> bool:
+    """The whole reply is a bare dismissal (``_DISMISSAL``)."""
+    return bool(_DISMISSAL.match(spoken))
 
 
 def wants_out(spoken: str) -> bool:
@@ -297,7 +314,9 @@ def _minimal(u: Utterance, f: ClientFeatures) -> Hit | None:
         return None
     invited = invitation(f)
     if invited <= 0.0:
-        return None
+        if not dismissal(f.spoken):
+            return None
+        invited = _DISMISSAL_INVITED
     pause = paused(f)
     score = invited * (0.6 + (0.2 if cue or f.idk_closing else 0.0) + (0.2 if pause else 0.0))
     what = ("a feeling question" if f.act.feeling else "a question about the two of you"
@@ -625,9 +644,21 @@ _ABOUT_SESSION = folded(
     r"slow|do|don'?t|let|drop|forget|help|explain)\b")
 
 
+# Telling the therapist to stop or to do it ("Then stop it. Stop interpreting.", "Don't ask
+# about my dad again.", "So say it."), in-house list read from coded episodes (train and dev)
+# where such short turns were coded as confrontation and went unflagged for want of a "you".
+_FORBIDS = folded(
+    r"(?:^|[.!?]\s)\W*(?:(?:then|so|just|no|look|okay|ok|please)[,.\s]+)*(?:(?:don'?t|do not) "
+    r"(?:ask|do|say|talk|start|put|tell|bring|push|make|give|patroni[sz]e|lecture|interpret|"
+    r"analy[sz]e|psychoanaly[sz]e|therapi[sz]e|go there|go on about)|stop (?:it|that|this|"
+    r"asking|interpreting|pushing|doing|talking|saying|analy[sz]ing|writing|looking)|"
+    r"(?:then|so)[,\s]+(?:say|tell|do|write|give) (?:it|me|that|something))\b")
+
+
 def turns_to_therapist(f: ClientFeatures) -> bool:
-    """Words to the therapist: addressed as "you", or told what to do next."""
-    return f.you_addressed > 0 or bool(_STEERS.search(f.spoken))
+    """Words to the therapist: addressed as "you", told what to do next, or told to stop."""
+    return (f.you_addressed > 0 or bool(_STEERS.search(f.spoken))
+            or bool(_FORBIDS.search(f.spoken)))
 
 
 # Abstract talk in this many words or fewer needs its phrase cue (see vetoes) ...
