@@ -272,3 +272,20 @@ def test_a_task_offered_in_other_words_is_a_suggestion(text: str) -> None:
 def test_a_statement_that_raises_a_topic_hands_the_client_the_floor(text: str,
                                                                      prompt: bool) -> None:
     assert classify_therapist_turn(text).topic_prompt is prompt
+
+
+@pytest.mark.parametrize(("text", "probe"), [
+    ("Just okay?", True),
+    ("Nothing at all?", True),
+    ("Did you win?", False),  # a short closed question asked outright
+    ("Is it today?", False),
+])
+def test_a_probe_follows_an_answer_up_without_a_verb_of_its_own(text: str, probe: bool) -> None:
+    assert classify_therapist_turn(text).probe is probe
+
+
+def test_looking_at_the_pattern_together_is_a_plan_not_an_interpretation() -> None:
+    assert not classify_therapist_turn(
+        "and you bring it back next week and we look at the pattern").interpretation
+    assert classify_therapist_turn(
+        "I wonder if there's a familiar pattern in how this ended.").interpretation

@@ -44,9 +44,13 @@ HARD_CASES = [
     ("What has it been like since the funeral?", "I guess.",
      "withdrawal.minimal_response", True),
     ("Did you drive there yourself?", "Yeah.", "withdrawal.minimal_response", False),
+    ("Your mom said you had a game on Saturday. Did you win?", "Yeah.",
+     "withdrawal.minimal_response", False),
     # a backchannel while the therapist explains is not either
     (EXPLANATION, "Mm-hmm.", "withdrawal.minimal_response", False),
     (EXPLANATION, "Okay.", "withdrawal.minimal_response", False),
+    ("and you bring it back next week and we look at the pattern", "mm hmm",
+     "withdrawal.minimal_response", False),
     # a complaint about a boss or a previous therapist is content; "you never listen" is not
     ("What happened at work?", "My boss never listens to a word I say.",
      "confrontation.complaint_about_therapist", False),

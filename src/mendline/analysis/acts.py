@@ -112,7 +112,8 @@ _SUGGESTION = folded(
 )
 _INTERPRETATION = folded(
     r"\b(?:i wonder (?:if|whether)|i'm wondering (?:if|whether)|perhaps|maybe (?:part of|this|that"
-    r"|it|you)|part of you|reminds me of|pattern|the way you|as if|almost like|could it be|"
+    r"|it|you)|part of you|reminds me of|(?:a|this|that|the same|your|an old|a familiar) "
+    r"pattern|the way you|as if|almost like|could it be|"
     r"seems (?:like|as though|to me)|is it possible|i notice|i'm noticing|there's a sense|"
     r"you seem (?:to|like)|it'?s interesting (?:that|how)|underneath|deep down|"
     r"mind[- ]reading|catastrophi\w+|all[- ]or[- ]nothing|a (?:thinking|thought) (?:error|trap)|"
@@ -160,6 +161,10 @@ _PROPOSAL = folded(
     r"would you be (?:comfortable|okay|ok|happy|open|willing|up for)(?: with| if| to)?|"
     r"would you be (?:open|willing|up for|interested)|how about (?:we|trying|if)|"
     r"is that (?:ok(?:ay)?|alright|all right)|what do you think about (?:trying|doing))\b")
+# A short closed question in full ("Did you win?", "Is it today?") asks it outright; a probe
+# follows an answer up without a verb of its own ("Just okay?", "Nothing at all?").
+_ASKS_OUTRIGHT = folded(r"^\W*(?:(?:and|so|but|okay|ok)[,\s]+)?(?:do|does|did|is|are|was|were|"
+                        r"have|has|had|can|could|will|would|should|shall)\b")
 # "How are you (doing) today?" in a turn that greets: a social opener ("Hello! ...").
 _GREETING = folded(r"\b(?:hello|hi|hey|welcome|good (?:morning|afternoon|evening)|"
                    r"(?:nice|good|great|lovely) to (?:see|meet|have)|"
@@ -296,7 +301,8 @@ def classify_therapist_turn(text: str) -> TherapistAct:
     is_open = (is_open or invite) and not scaling
     is_closed = bool(last_q) and not is_open
     factual = is_closed and (scaling or bool(_FACTUAL_WORDS.search(last_q)))
-    probe = is_closed and not factual and count_words(last_q) <= 4
+    probe = (is_closed and not factual and count_words(last_q) <= 4
+             and not _ASKS_OUTRIGHT.match(last_q))
     feeling = bool(_FEELING.search(last_q or text)) and (bool(last_q) or invite)
     relationship = _about_relationship(text) and (bool(last_q) or invite)
     # "How did that feel?" is open; "Did that upset you?" is a closed question about a feeling,
