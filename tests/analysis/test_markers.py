@@ -550,8 +550,10 @@ def test_no_to_room_offered_for_a_topic_is_an_answer(therapist: str) -> None:
 ])
 def test_a_bare_reply_to_a_topic_the_therapist_raised_is_minimal(therapist: str,
                                                                  client: str) -> None:
-    assert "withdrawal.minimal_response" in _ids(_t(("therapist", therapist),
-                                                    ("client", client)), 1)
+    found = [m for m in detect_markers(_t(("therapist", therapist), ("client", client)))
+             if m.id == "withdrawal.minimal_response"]
+    # the reason names what was said: a statement, not a question
+    assert found and "to a topic the therapist raised" in found[0].why
 
 
 @pytest.mark.parametrize(("client", "out"), [
@@ -615,7 +617,8 @@ def test_a_bare_dismissal_is_told_from_words_that_carry_more(client: str,
 
 def test_a_bare_dismissal_needs_no_question_to_be_minimal() -> None:
     t = _t(("therapist", "I hope you will try it. I think this matters."), ("client", "Whatever."))
-    assert "withdrawal.minimal_response" in _ids(t, 1)
+    (m,) = [m for m in detect_markers(t) if m.id == "withdrawal.minimal_response"]
+    assert "dismissive" in m.why and "question" not in m.why
     # while a plain "Okay." after the same statement is no reply held back
     t = _t(("therapist", "I hope you will try it. I think this matters."), ("client", "Okay."))
     assert "withdrawal.minimal_response" not in _ids(t, 1)

@@ -265,9 +265,10 @@ def not_minimal(f: ClientFeatures) -> bool:
 
 # Asking to end the session or to leave ("Can we finish early?", "Are we done?", "Can I go
 # back to class now", "I've got to go"): a question, if it is one, that closes the
-# conversation rather than asking for more of it. Coders of whole episodes (writers F, J, N
-# and V) hear a bare "Nothing. Can we stop?" as a minimal response, and a reply like it after
-# a repair as the strain going on (episodes.reply_kind).
+# conversation rather than asking for more of it. Coders of whole episodes hear a bare
+# "Nothing. Can we stop?" as a minimal response (GUIDE.md Appendix E records the same
+# decision by writer V), and a reply like it after a repair as the strain going on
+# (episodes.reply_kind).
 _WANTS_OUT = folded(
     r"\b(?:(?:can|could) (?:we|i) (?:just )?(?:go|leave|stop|finish|end|be done|"
     r"wrap (?:it |this )?up)"
@@ -319,9 +320,15 @@ def _minimal(u: Utterance, f: ClientFeatures) -> Hit | None:
         invited = _DISMISSAL_INVITED
     pause = paused(f)
     score = invited * (0.6 + (0.2 if cue or f.idk_closing else 0.0) + (0.2 if pause else 0.0))
-    what = ("a feeling question" if f.act.feeling else "a question about the two of you"
-            if f.act.relationship else "an open question" if f.act.open else "a question")
-    why = f"very short reply ({f.words} word{'s' if f.words != 1 else ''}) to {what}"
+    a = f.act
+    what = ("a feeling question" if a.feeling else "a question about the two of you"
+            if a.relationship else "an open question" if a.open else "a question"
+            if a.question else "a topic the therapist raised" if a.topic_prompt
+            else "what the therapist offered")
+    why = (f"no spoken reply to {what}" if f.words == 0 else
+           f"very short reply ({f.words} word{'s' if f.words != 1 else ''}) to {what}")
+    if invitation(f) <= 0.0:  # only a bare dismissal gets here
+        why = "a short dismissive reply to what the therapist said"
     if pause:
         why += ", after a long pause"
     return Hit(min(score, 1.0), whole_span(u), why)
