@@ -382,3 +382,18 @@ def test_a_strain_that_fell_quiet_well_before_the_end_is_not_open() -> None:
                         "which is a lot, and I haven't started the speech.")] * 6
     t, markers, repairs = _case(ENGAGED_THEN_PUT_OFF[:3] + later, True, {})
     assert not build_episodes(t, markers, repairs)[0].open_at_end
+
+
+@pytest.mark.parametrize("last", [
+    "Yeah. I'm not sure I'm ready to drop it completely. But I get what you're saying. "
+    "Let me think about it.",
+    "Aye. I'll come next week. Can't promise I'll talk about her, mind.",
+    "I do care a bit. I just don't want to talk about it right now.",
+])
+def test_coming_back_with_words_that_hold_some_back_is_partial(last: str) -> None:
+    after = [("client", "Honestly? They felt like another thing I was failing at, and I "
+                        "didn't want to tell you because you were trying to help."),
+             ("therapist", "Thank you for telling me."),
+             ("client", last)]
+    t, markers, repairs = _case(after, True, {})
+    assert build_episodes(t, markers, repairs)[0].outcome == "partially_resolved"

@@ -142,6 +142,9 @@ _DEFERRING = folded(
     r"i'?ll (?:think about it|see)|"
     r"(?:i'?d|i would) rather not|not (?:yet|today|right now)|(?:what to say|ready) yet|"
     r"either way|i'?m not saying|another day|some other time|"
+    r"(?:talk about it|go into it|say more) right now|can'?t promise|"
+    r"(?:let me|i need to|i'?ll have to) think (?:about it|on it)|not sure i'?m ready|"
+    r"(?:don'?t|do not) know if (?:it'?ll|it will|that'?ll|i'?ll)|"
     r"i'?m still (?:a bit |a little |quite |pretty |really )?(?:angry|annoyed|upset|cross|hurt|"
     r"wary|not sure|unsure))\b")
 _HEDGED = folded(
