@@ -108,7 +108,7 @@ def _fit(x, y, c):
     return LogisticRegression(C=c, class_weight="balanced", max_iter=3000).fit(x, y)
 
 
-def _train_id(k, xs_tr, ytr, gtr, btr, xs_dv, ydv, bdv, c, weight=None, otr=None, odv=None):
+def _train_id(k, xs_tr, ytr, gtr, btr, xs_dv, ydv, bdv, c, weight, otr, odv):
     """Fit, calibrate and threshold one id (``weight``: see ``training.two_kinds_weights``).
 
     ``otr``/``odv`` say where the id may show at all (``markers_embed.may_show``: not
@@ -121,8 +121,7 @@ def _train_id(k, xs_tr, ytr, gtr, btr, xs_dv, ydv, bdv, c, weight=None, otr=None
     Returns the fitted model, (Platt a, b, threshold, cue floors), the pooled held-out F1,
     the dev F1, and the pooled held-out probabilities (out-of-fold TRAIN, then DEV).
     """
-    mtr = np.ones(len(ytr), dtype=bool) if otr is None else otr[:, k]
-    mdv = np.ones(len(ydv), dtype=bool) if odv is None else odv[:, k]
+    mtr, mdv = otr[:, k], odv[:, k]
     lr = _fit(xs_tr[mtr], ytr[mtr, k], c)
     zdv = lr.decision_function(xs_dv)
     ztr = np.full(len(ytr), -5.0)
@@ -174,7 +173,7 @@ def _family_thresholds(y_pool: np.ndarray, pooled: list[np.ndarray], thresholds:
     return out
 
 
-def _search(xtr, ytr, gtr, btr, xdv, ydv, bdv, weight=None, otr=None, odv=None):
+def _search(xtr, ytr, gtr, btr, xdv, ydv, bdv, weight, otr, odv):
     best = None
     for scale in _GRID_SCALE:
         mean, inv = _scaler(xtr, scale)

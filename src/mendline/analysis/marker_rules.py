@@ -314,9 +314,8 @@ def _minimal(u: Utterance, f: ClientFeatures) -> Hit | None:
     if f.words > limit:
         return None
     invited = invitation(f)
-    if invited <= 0.0:
-        if not dismissal(f.spoken):
-            return None
+    unasked = invited <= 0.0  # not_minimal let it through, so it is a bare dismissal
+    if unasked:
         invited = _DISMISSAL_INVITED
     pause = paused(f)
     score = invited * (0.6 + (0.2 if cue or f.idk_closing else 0.0) + (0.2 if pause else 0.0))
@@ -325,10 +324,9 @@ def _minimal(u: Utterance, f: ClientFeatures) -> Hit | None:
             if a.relationship else "an open question" if a.open else "a question"
             if a.question else "a topic the therapist raised" if a.topic_prompt
             else "what the therapist offered")
-    why = (f"no spoken reply to {what}" if f.words == 0 else
-           f"very short reply ({f.words} word{'s' if f.words != 1 else ''}) to {what}")
-    if invitation(f) <= 0.0:  # only a bare dismissal gets here
-        why = "a short dismissive reply to what the therapist said"
+    why = ("a short dismissive reply to what the therapist said" if unasked
+           else f"no spoken reply to {what}" if f.words == 0
+           else f"very short reply ({f.words} word{'s' if f.words != 1 else ''}) to {what}")
     if pause:
         why += ", after a long pause"
     return Hit(min(score, 1.0), whole_span(u), why)
