@@ -46,6 +46,11 @@ def session(*turns: tuple) -> Transcript:
         ("How many times did it happen?", False),
         ("Did you go to the party?", False),
         ("Is Tuesday okay?", False),
+        # a name or a word before the question changes neither kind
+        ("Lily, can you tell me about food at the moment?", True),
+        ("Kemal, what do you make of that?", True),
+        ("Right, how many times?", False),
+        ("Sam, did you go?", False),
     ],
 )
 def test_open_and_closed_questions(sentence: str, is_open: bool) -> None:

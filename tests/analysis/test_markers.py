@@ -632,3 +632,55 @@ def test_a_short_turn_telling_the_therapist_to_stop_can_push_back(therapist: str
                                                                    client: str) -> None:
     found = _ids(_t(("therapist", therapist), ("client", client)), 1)
     assert any(i.startswith("confrontation.") for i in found)
+
+
+@pytest.mark.parametrize(("therapist", "client", "minimal"), [
+    # the reply gives back the question's own word, or a filler, and names nothing new
+    ("What about your job?", "It's a job.", True),
+    ("How about we talk about how the week at work's been?", "Same as always.", True),
+    ("What would you like to talk about today?", "Don't mind.", True),
+    ("And how are things at home?", "Same as ever. Nothing to add.", True),
+    # the same questions answered with something in particular
+    ("What about your job?", "The job's fine, but my manager is leaving in March.", False),
+    ("How did the presentation go?",
+     "The presentation went well, actually. Nobody noticed my hands.", False),
+    ("What did you get up to at the weekend?", "Swimming with my niece.", False),
+    ("How was work?", "Busy. The audit.", False),
+])
+def test_a_reply_that_names_nothing_new_is_not_a_specific_answer(therapist: str, client: str,
+                                                                  minimal: bool) -> None:
+    t = _t(("therapist", therapist), ("client", client))
+    assert ("withdrawal.minimal_response" in _ids(t, 1)) is minimal
+
+
+@pytest.mark.parametrize(("therapist", "client", "denial"), [
+    # a strain the therapist named, said not to be there in the therapist's own word
+    ("You've laughed a couple of times, and I'm not sure what it's covering.",
+     "It's not covering anything, I'm just a bit giggly today.", True),
+    # or put down to something ordinary
+    ("You've gone a bit quiet today, and I'm wondering if I've done something that's made "
+     "it harder.", "no. I'm just tired", True),
+    ("Okay. And if it wasn't fine, that would be okay to say too.",
+     "Honestly, nothing's wrong.", True),
+    # the same words as a plain account, where nothing was named
+    ("How was your week?",
+     "I'm just tired, the baby was up every night and I'm running on empty.", False),
+    ("Your sister's funeral was on Friday.",
+     "It wasn't Friday, it was Thursday. And it was awful, honestly.", False),
+])
+def test_saying_a_named_strain_is_not_there_is_denial(therapist: str, client: str,
+                                                      denial: bool) -> None:
+    t = _t(("therapist", therapist), ("client", client))
+    assert ("withdrawal.denial" in _ids(t, 1)) is denial
+
+
+@pytest.mark.parametrize(("therapist", "client"), [
+    ("Kemal, what do you think about the holiday plans?", "Whatever she thinks. She's the doctor."),
+    ("Okay. So if we write the balanced thought down here...", "Write what you like."),
+    ("So can I put you down for Saturday?", "Whatever works."),
+    ("Any worries you'd like to talk about today?",
+     "Oh no, I don't want to take up your time with my little things."),
+])
+def test_leaving_the_choice_to_others_is_deferential(therapist: str, client: str) -> None:
+    t = _t(("therapist", therapist), ("client", client))
+    assert "withdrawal.deferential_appeasing" in _ids(t, 1)

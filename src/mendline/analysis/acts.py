@@ -46,6 +46,7 @@ __all__ = [
     "DEFAULT_OPEN_REPLY_WORDS",
     "STYLE",
     "echo_rejection",
+    "negated_echo",
     "spoken",
     "without_thanks",
 ]
@@ -585,15 +586,22 @@ _VAGUE = frozenset(
     "nothin nada not interesting weird idc hmm mmm usually though okay-ish ok-ish fine-ish "
     "busy tired hard rough long quiet boring nice strange different difficult tough crap "
     "rubbish shit awful terrible complicated alive here there today yesterday week weekend "
-    "mostly mainly generally basically honestly actually literally obviously anyway anyways".split()
+    "mostly mainly generally basically honestly actually literally obviously anyway anyways "
+    "perhaps always happened happens went goes matter matters mind big particular others add "
+    "doesn't won't wouldn't couldn't haven't aren't lol haha lmao".split()
 )
 
 
-def specific_words(text: str) -> int:
-    """Words in ``text`` that name something: neither function words nor vague fillers."""
+def specific_words(text: str, asked: str = "") -> int:
+    """Words in ``text`` that name something: neither function words nor vague fillers.
+
+    Words that only repeat ``asked`` (the therapist's turn) name nothing new: "What about
+    your job?" "It's a job." gives back the question's own noun and no answer to it.
+    """
+    echoed = content_words(asked) if asked else set()
     return sum(1 for w in _WORD.findall(text)
                if len(k := w.lower()) > 2 and k not in _STOP and k not in _VAGUE
-               and not k.isdigit())
+               and not k.isdigit() and k[:5] not in echoed)
 
 
 def content_words(text: str) -> set[str]:
@@ -729,19 +737,30 @@ def client_features(
         to_other=after_other_client or bool(_TO_OTHER.search(u.text)),
         echo_span=echo_rejection(spoken, prev.text) if prev is not None else None,
         style=tuple(min(1.0, len(p.findall(spoken)) / max(words, 1) * 5) for p in STYLE.values()),
-        specific=specific_words(spoken), reassures=bool(_REASSURES.search(spoken)),
+        specific=specific_words(spoken, prev.text if prev is not None else ""),
+        reassures=bool(_REASSURES.search(spoken)),
     )
 
 
 _NEG_WORD = folded(
     r"(?:\b(?:it'?s|that'?s|i'?m|it was|that was|i was|it is|that is) not|"
-    r"\b(?:it|that) (?:isn'?t|wasn'?t)|(?:^|[.!?]\s+)(?:no[.,]?\s+)?not)\s+"
+    r"\b(?:it|that|i) (?:isn'?t|wasn'?t)|(?:^|[.!?]\s+)(?:no[.,]?\s+)?not)\s+"
     r"(?:a |an |about |so |really |exactly |[\"“])?([^\W\d_][\w'-]+)")
 _FIRST_SENTENCE = folded(r"^\W*([^.?!]{1,50}?)(\?|\.\s*(?:right|really|sure|yeah,? right)\b)")
 
 
 _CURIOUS_START = folded(r"\s*(?:ok(?:ay)?,?\s+)?(?:what|how|why|which|who|when|where|can|could|"
                             r"would|is|are|do|does)\b")
+
+
+def negated_echo(spoken: str, prev_text: str) -> tuple[int, int] | None:
+    """Where the reply opens by saying the therapist's own word is not so ("It's not
+    mind-reading", "I wasn't annoyed" after "You had every right to be annoyed")."""
+    theirs = content_words(prev_text)
+    for m in _NEG_WORD.finditer(spoken[:40]):  # only as the reply opens
+        if m.group(1).lower()[:5] in theirs:
+            return (m.start(), m.end())
+    return None
 
 
 def echo_rejection(spoken: str, prev_text: str) -> tuple[int, int] | None:
@@ -753,9 +772,9 @@ def echo_rejection(spoken: str, prev_text: str) -> tuple[int, int] | None:
     theirs = content_words(prev_text)
     if not theirs:
         return None
-    for m in _NEG_WORD.finditer(spoken[:40]):  # only as the reply opens
-        if m.group(1).lower()[:5] in theirs:
-            return (m.start(), m.end())
+    negated = negated_echo(spoken, prev_text)
+    if negated is not None:
+        return negated
     m = _FIRST_SENTENCE.match(spoken)
     if (m and count_words(m.group(1)) <= 4 and content_words(m.group(1)) & theirs
             and not _CURIOUS_START.match(m.group(1))):

@@ -17,7 +17,12 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
 
-from mendline.analysis.acts import ClientFeatures, plain_question, specific_words
+from mendline.analysis.acts import (
+    ClientFeatures,
+    negated_echo,
+    plain_question,
+    specific_words,
+)
 from mendline.analysis.lexicon import Cue, folded, prefilter
 from mendline.analysis.questions import sentence_spans
 from mendline.transcript import Utterance
@@ -222,7 +227,7 @@ def specific_reply(f: ClientFeatures) -> bool:
     if named >= need and wants_out(f.spoken):
         # "Can we finish early today?" names the session, not anything asked about
         named = specific_words(" ".join(f.spoken[a:b] for a, b in sentence_spans(f.spoken)
-                                        if not wants_out(f.spoken[a:b])))
+                                        if not wants_out(f.spoken[a:b])), f.prev_text)
     return named >= need
 
 
@@ -430,6 +435,12 @@ def _denial(u: Utterance, f: ClientFeatures) -> Hit | None:
     feeling just named is not there, which is what denial is (3RS; Eubanks, Muran & Safran,
     2015). Elsewhere the same words may be a calm, true account, and stay as they are."""
     hit = _best_cue("withdrawal.denial", f)
+    if hit is None and strain_named(f) and (echo := negated_echo(f.spoken, f.prev_text)):
+        # "It's not covering anything." after "You've laughed, and I'm not sure what it's
+        # covering": the strain the therapist just named, said not to be there in the
+        # therapist's own word
+        hit = Hit(0.6, trim_span(f.spoken, *echo), "says it is not so, in the therapist's "
+                  "own word")
     if hit is None:
         return None
     counter = _countered("withdrawal.denial", f)
@@ -449,7 +460,7 @@ def _denial(u: Utterance, f: ClientFeatures) -> Hit | None:
 _STRAIN_NAMED = folded(
     r"\b(?:you(?:'ve| have)? (?:went|gone|go|going|got|gotten|seem|seemed|look|looked|sound|"
     r"sounded) (?:\w+ )?(?:quiet|quieter|silent|still|distant|far away|flat)|"
-    r"you(?:'re| are) (?:laughing|smiling|quiet)|you (?:laughed|smiled)|"
+    r"you(?:'re| are) (?:laughing|smiling|quiet)|you(?:'ve| have)? (?:laughed|smiled)|"
     r"you(?:'ve| have)? (?:cancelled|canceled|missed)|you arrived|"
     r"(?:i'?ve|i have|i) (?:done|said) something|if i(?:'ve| have)? (?:upset|pushed|hurt|annoyed|"
     r"offended|missed|got|gotten)|(?:frustrated|annoyed|angry|upset|cross|irritated|fed up) "

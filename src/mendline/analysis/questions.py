@@ -17,8 +17,12 @@ _SENTENCE = re.compile(r"[^.?!…]*[?]+|[^.?!…]+[.!…]*", re.UNICODE)
 
 # Openers that invite the client to elaborate. "Tell me", "say more" and "I wonder" are
 # requests phrased without a question mark; they count when they end in "?" or stand alone.
+# A name or a word first ("Lily, can you tell me about food?", "Right, how many?") changes
+# neither kind of question.
+_LEAD = (r"^\s*(?:(?:and|so|but|um|uh|okay|ok|well|mm|hmm|yeah)[,\s]+)*"
+         r"(?:[\w'-]+,\s+(?:(?:and|so|but|um|uh|okay|ok|well)[,\s]+)*)?")
 _OPEN_START = folded(
-    r"^\s*(?:(?:and|so|but|um|uh|okay|ok|well|mm|hmm|yeah)[,\s]+)*"
+    _LEAD +
     r"(?:what|how|why|in what way|tell me|say more|can you (?:say|tell|talk|describe|help me)|"
     r"could you (?:say|tell|talk|describe|help me)|would you (?:say|tell|talk|describe)|"
     r"what's|whats|how's|hows|describe|walk me through|i wonder|i'm wondering|im wondering|"
@@ -31,7 +35,7 @@ _OPEN_CLOSED_FORM = folded(
 )
 # Factual closed questions: when, where, who, how many/much/long/often.
 _FACTUAL = folded(
-    r"^\s*(?:(?:and|so|but|um|uh|okay|ok|well)[,\s]+)*"
+    _LEAD +
     r"(?:when|where|who|which|how (?:many|much|long|often|old|far))\b",
 )
 
