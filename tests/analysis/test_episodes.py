@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 from mendline.analysis.episodes import build_episodes, picks_up_last_time, reply_kind
+from mendline.analysis.markers import detect_markers
 from mendline.analysis.result import Marker, Repair
 from mendline.analysis.session import SessionContext, analyze_session
 from mendline.transcript import Role, RoleSource, Speaker, Transcript, Utterance
@@ -292,7 +293,6 @@ def test_a_later_repair_that_lands_resolves_despite_a_guarded_first_reply() -> N
     # shorter than this talkative client's usual, but naming a feeling about the two of them
     ("Scary. I nearly didn't say it. But you didn't get huffy, so.", "re-engaged"),
     ("I cried in the toilets after, honestly, and I didn't tell you.", "re-engaged"),
-    ("You didn't even look up from your notes.", "strain"),
     ("[pause] Okay.", "strain"),
     ("Mm. Perhaps.", "strain"),
     # shutting the topic down, or smoothing it over, is not the client coming back
@@ -397,3 +397,47 @@ def test_coming_back_with_words_that_hold_some_back_is_partial(last: str) -> Non
              ("client", last)]
     t, markers, repairs = _case(after, True, {})
     assert build_episodes(t, markers, repairs)[0].outcome == "partially_resolved"
+
+
+@pytest.mark.parametrize(("text", "kind"), [
+    # personal news or hurt voiced after a repair is the client talking, not a new strain,
+    # even with words ("stop", "wasn't important", "not wrong") a complaint might use
+    ("They've given me an appointment for a scan. My mother had Alzheimer's. I watched her "
+     "stop knowing who I was.", "neutral"),
+    ("I felt like I wasn't important enough to ask.", "neutral"),
+    # "It's okay" that goes on to say how it was is not smoothing it over
+    ("It's okay. It's just... it's the story of my life, being fitted around other people. "
+     "It feels good to say it out loud for once.", "re-engaged"),
+    ("It's okay. Don't worry about it.", "appeasing"),
+])
+def test_reply_kind_reads_the_reply_not_a_complaint_word(text: str, kind: str) -> None:
+    t = _t(("therapist", "I think I assumed it wouldn't matter. I'm sorry."), ("client", text))
+    assert reply_kind(t.utterances[1], (), median_words=23.0) == kind
+
+
+@pytest.mark.parametrize("held_back", [
+    "Aye. I don't want to go on about it. Maybe another time I'll say more.",
+    "He's inside, my brother. Since March. That's all I'm saying today.",
+    "I think I'd like that. But I'm reserving judgement on the whole thing.",
+])
+def test_holding_back_after_a_repair_is_partial_even_if_a_plain_reply_follows(
+        held_back: str) -> None:
+    after = [("client", "Honestly? They felt like another thing I was failing at, and I "
+                        "didn't want to tell you because you were trying to help."),
+             ("therapist", "Thank you for telling me."),
+             ("client", held_back),
+             ("therapist", "That's alright. You've said a lot."),
+             ("client", "Right you are.")]
+    t, markers, repairs = _case(after, True, {})
+    assert build_episodes(t, markers, repairs)[0].outcome == "partially_resolved"
+
+
+@pytest.mark.parametrize("text", [
+    "You didn't even look up from your notes.",
+    "This is pointless, honestly.",
+])
+def test_a_complaint_after_a_repair_is_the_strain_going_on(text: str) -> None:
+    # the marker detector, not a recall-minded cue, tells a complaint from news or hurt
+    t = _t(("therapist", "I think I assumed it wouldn't matter. I'm sorry. How was that?"),
+           ("client", text))
+    assert reply_kind(t.utterances[1], detect_markers(t), median_words=25.0) == "strain"

@@ -39,12 +39,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from mendline.analysis.acts import spoken
-from mendline.analysis.lexicon import folded
+from mendline.analysis.lexicon import Folded, folded
 from mendline.analysis.marker_rules import wants_out
 from mendline.analysis.result import Episode, EpisodeRef, Marker, Repair
 from mendline.analysis.segments import significance as _marker_significance
-from mendline.analysis.strain import client_median_words, complaint_like, strain_before, terse
-from mendline.transcript import Role, Transcript, Utterance
+from mendline.analysis.strain import client_median_words, strain_before, terse
+from mendline.transcript import Role, Transcript, Utterance, count_words
 from mendline.vocabulary import Outcome
 
 __all__ = [
@@ -130,19 +130,25 @@ _MOVES_ON = folded(
     r"(?:^|[.!?]\s)\W*(?:(?:oh|so|well|but|right|okay|ok)[,\s]+)*(?:anyway|anyhow|"
     r"by the way|on another note|changing the subject)\b(?=[,\s]+\w)")
 _OWN_VIEW = folded(
-    r"\b(?:i (?:think|want|need|wish|don'?t want|didn'?t want|would rather|'d rather|"
-    r"disagree|don'?t agree)|what i (?:want|need|meant|mean)|to be honest|honestly)\b")
+    r"\b(?:i (?:think|want|need|wish|don'?t want|didn'?t want|would rather|would like|"
+    r"disagree|don'?t agree|wanted)|i'?d (?:rather|like)|i'?m going to|"
+    r"what i (?:want|need|meant|mean)|to be honest|honestly)\b")
 # Reservations in a reply that otherwise comes back to the work: partly, not fully, resolved.
 # Deferring or conceding words hold the strain open at any length ("maybe next week");
 # hedges ("kind of", "a bit", "I guess") are ordinary in open, feeling talk, so they count
 # only in a short reply (a hedge inside a long, personal answer is not holding back).
 _DEFERRING = folded(
     r"\b(?:depends|we'?ll see|leave it|move on|for now|another time|(?<!see you )next week|"
-    r"not today|if you (?:say|want|like)(?! to\b)|i'?ll try|not promising|i suppose|"
-    r"i'?ll (?:think about it|see)|"
+    r"not today|if you (?:say|want|like)(?! to\b)|i(?:'?ll| will) try|not promising|i suppose|"
+    r"i(?:'?ll| will) (?:think about|see)|i (?:don'?t|do not|won'?t|can'?t) promise|"
+    r"not (?:going|gonna) (?:into|to go into|to talk about) [^.?!]{0,40}(?:today|now|yet)|"
+    r"(?:more|the rest)(?: on (?:that|it)| of it)? next time|"
     r"(?:i'?d|i would) rather not|not (?:yet|today|right now)|(?:what to say|ready) yet|"
     r"either way|i'?m not saying|another day|some other time|"
     r"(?:talk about it|go into it|say more) right now|can'?t promise|"
+    r"(?:talk about it|go into it|say) (?:any )?more(?: today| now| though)?\W*$|"
+    r"(?:that'?s|this is) all i'?m (?:saying|telling you)|reserv(?:e|ing) judge?ment|"
+    r"i can'?t do (?:any )?more today|i'?ll (?:say|tell you) (?:the rest|more)|"
     r"(?:let me|i need to|i'?ll have to) think (?:about it|on it)|not sure i'?m ready|"
     r"(?:don'?t|do not) know if (?:it'?ll|it will|that'?ll|i'?ll)|"
     r"i'?m still (?:a bit |a little |quite |pretty |really )?(?:angry|annoyed|upset|cross|hurt|"
@@ -187,6 +193,15 @@ _VULNERABLE_MARKERS = frozenset(
 )
 
 
+def _without(pattern: Folded, text: str) -> str:
+    """``text`` with every match of ``pattern`` blanked."""
+    out, at = [], 0
+    for m in pattern.finditer(text):
+        out.append(text[at:m.start()])
+        at = m.end()
+    return " ".join(out + [text[at:]])
+
+
 def reply_kind(u: Utterance, markers_here: Sequence[Marker], median_words: float) -> str:
     """'strain', 'appeasing', 're-engaged' or 'neutral': one client reply after a repair.
 
@@ -206,14 +221,20 @@ def reply_kind(u: Utterance, markers_here: Sequence[Marker], median_words: float
         return "strain"
     if u.words < 25 and _MOVES_ON.search(text) and not _AFFECT.search(text):
         return "strain"
-    appeasing = bool(_APPEASE.search(text)) or any(
-        m.id in ("withdrawal.deferential_appeasing", "withdrawal.denial") for m in markers_here)
-    if appeasing and short:
-        return "appeasing"
     words = u.words
     relational = bool(_RELATIONSHIP.search(text))
     affect = bool(_AFFECT.search(text))
     own = bool(_OWN_VIEW.search(text))
+    # "It's okay" that goes on to say how it was ("It's okay. It's just... the story of my
+    # life. It feels good to say it.") is not smoothing it over; thanks and praise are.
+    rest = _without(_APPEASE, text)
+    appeasing = any(m.id in ("withdrawal.deferential_appeasing", "withdrawal.denial")
+                    for m in markers_here) or (rest != text and not (
+                        count_words(rest) >= 10 and (_AFFECT.search(rest) or
+                                                     _RELATIONSHIP.search(rest) or
+                                                     _OWN_VIEW.search(rest))))
+    if appeasing and short:
+        return "appeasing"
     long_enough = words >= max(6.0, 0.6 * median_words)
     # Resolution moves towards vulnerability (anger, then hurt, then vulnerability; clinical.md
     # after Safran & Muran, 2000): tears or self-reproach inside a long, feeling-full reply
@@ -235,8 +256,9 @@ def reply_kind(u: Utterance, markers_here: Sequence[Marker], median_words: float
         # a shorter reply that names a feeling about the two of them ("Scary. I nearly
         # didn't. But you didn't get huffy.") is the client coming closer, not a new strain
         return "re-engaged"
-    if complaint_like(text):
-        return "strain"
+    # No recall-minded complaint cue here (strain.complaint_like): after a repair it read news
+    # and hurt ("I felt like I wasn't important enough to ask", "I watched her stop knowing
+    # who I was") as a new strain; a complaint that goes on is a marker the detector reports.
     if words >= max(10.0, 1.3 * median_words):
         return "re-engaged"
     return "neutral"
@@ -353,7 +375,8 @@ def _judge(
               f"personal repl{'y' if engaged == 1 else 'ies'} and {against} guarded or "
               f"appeasing one{'' if against == 1 else 's'}")
     last, last_u = kinds[-1], replies[-1]
-    reserved = _reserved(last_u)
+    tail_u = [u for u in replies if u.index > last_at] or [last_u]
+    reserved = _reserved(last_u) or any(_DEFERRING.search(spoken(u)) for u in tail_u)
     # The outcome rests on the replies after the last attempt (GUIDE.md section 3): a guarded
     # reply to an earlier attempt that a later one answered does not hold the strain open.
     judged = tail or kinds
