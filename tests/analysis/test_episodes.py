@@ -309,6 +309,8 @@ def test_reply_kind_after_a_repair_for_a_talkative_client(text: str, kind: str) 
     ("Mm. Can I go at ten past?", "strain"),
     ("[laughs] I know. I am though. Honestly. Can I go a bit early?", "strain"),
     ("Not really. I'm done for today.", "strain"),
+    ("[laughs] I know. I am though. Honestly. Can I go a bit early? I've got football.",
+     "strain"),
     # a change of subject straight after the repair
     ("Anyway, did I tell you I've joined a choir?", "strain"),
     ("[smiles] That's nice of you. Anyway, shall I tell you about the new carer?", "strain"),

@@ -140,7 +140,7 @@ _OWN_VIEW = folded(
 _DEFERRING = folded(
     r"\b(?:depends|we'?ll see|leave it|move on|for now|another time|(?<!see you )next week|"
     r"not today|if you (?:say|want|like)(?! to\b)|i(?:'?ll| will) try|not promising|i suppose|"
-    r"i(?:'?ll| will) (?:think about|see)|i (?:don'?t|do not|won'?t|can'?t) promise|"
+    r"i(?:'?ll| will) (?:think about|see\b(?! you))|i (?:don'?t|do not|won'?t|can'?t) promise|"
     r"not (?:going|gonna) (?:into|to go into|to talk about) [^.?!]{0,40}(?:today|now|yet)|"
     r"(?:more|the rest)(?: on (?:that|it)| of it)? next time|"
     r"(?:i'?d|i would) rather not|not (?:yet|today|right now)|(?:what to say|ready) yet|"
@@ -214,7 +214,7 @@ def reply_kind(u: Utterance, markers_here: Sequence[Marker], median_words: float
     """
     text = spoken(u)
     short = u.words < max(14.0, median_words * 1.5)
-    if short and (_SHUTTING.search(text) or wants_out(text)):
+    if (short and _SHUTTING.search(text)) or (u.words < 25 and wants_out(text)):
         # closing the topic, or asking to end the session early: leaving the conversation
         return "strain"
     if _QUITTING.search(text):
@@ -383,8 +383,10 @@ def _judge(
     guarded = "strain" in judged or "appeasing" in judged
     # Deferring in words ("not today, maybe another time") after a repair is a strain held
     # open, not a further withdrawal: partly resolved (GUIDE.md section 3).
+    # Asking to leave ("Can we do it next week? I have to collect the kids.") is leaving the
+    # conversation, whatever it promises for later.
     deferred = bool(_DEFERRING.search(spoken(last_u))) and (
-        engaged > 0 or last_u.words >= _DEFERRED_WORDS)
+        engaged > 0 or last_u.words >= _DEFERRED_WORDS) and not wants_out(spoken(last_u))
     if tail and last != "re-engaged" and not deferred and (
             "strain" in tail or "appeasing" in tail) and (
             tail.count("re-engaged") <= len(tail) // 2):
