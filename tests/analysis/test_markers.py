@@ -684,3 +684,14 @@ def test_saying_a_named_strain_is_not_there_is_denial(therapist: str, client: st
 def test_leaving_the_choice_to_others_is_deferential(therapist: str, client: str) -> None:
     t = _t(("therapist", therapist), ("client", client))
     assert "withdrawal.deferential_appeasing" in _ids(t, 1)
+
+
+@pytest.mark.parametrize(("therapist", "client"), [
+    ("Do you see it affecting your life in the future?",
+     "It can be a problem with a new job. The new job says you can't smoke whenever you want."),
+    ("What did the dietitian say?", "That at weekends you can eat whatever you want, within reason."),
+])
+def test_whatever_you_want_inside_a_statement_is_not_deferring(therapist: str,
+                                                                client: str) -> None:
+    t = _t(("therapist", therapist), ("client", client))
+    assert "withdrawal.deferential_appeasing" not in _ids(t, 1)
