@@ -689,7 +689,8 @@ def test_leaving_the_choice_to_others_is_deferential(therapist: str, client: str
 @pytest.mark.parametrize(("therapist", "client"), [
     ("Do you see it affecting your life in the future?",
      "It can be a problem with a new job. The new job says you can't smoke whenever you want."),
-    ("What did the dietitian say?", "That at weekends you can eat whatever you want, within reason."),
+    ("What did the dietitian say?",
+     "That at weekends you can eat whatever you want, within reason."),
 ])
 def test_whatever_you_want_inside_a_statement_is_not_deferring(therapist: str,
                                                                 client: str) -> None:
