@@ -443,3 +443,14 @@ def test_a_complaint_after_a_repair_is_the_strain_going_on(text: str) -> None:
     t = _t(("therapist", "I think I assumed it wouldn't matter. I'm sorry. How was that?"),
            ("client", text))
     assert reply_kind(t.utterances[1], detect_markers(t), median_words=25.0) == "strain"
+
+
+def test_asking_to_go_on_next_time_is_not_holding_back() -> None:
+    # "more next time" here asks for more of the conversation, not less of it
+    after = [("client", "Honestly? They felt like another thing I was failing at, and I "
+                        "didn't want to tell you because you were trying to help."),
+             ("therapist", "Thank you for telling me."),
+             ("client", "I think I was really angry at him, and I didn't want to see his face. "
+                        "Both. Yeah. Can we talk about it more next time too?")]
+    t, markers, repairs = _case(after, True, {})
+    assert build_episodes(t, markers, repairs)[0].outcome == "resolved"

@@ -142,7 +142,7 @@ _DEFERRING = folded(
     r"not today|if you (?:say|want|like)(?! to\b)|i(?:'?ll| will) try|not promising|i suppose|"
     r"i(?:'?ll| will) (?:think about|see\b(?! you))|i (?:don'?t|do not|won'?t|can'?t) promise|"
     r"not (?:going|gonna) (?:into|to go into|to talk about) [^.?!]{0,40}(?:today|now|yet)|"
-    r"(?:more|the rest)(?: on (?:that|it)| of it)? next time|"
+    r"(?:more|the rest) (?:on (?:that|it)|of it) next time|"
     r"(?:i'?d|i would) rather not|not (?:yet|today|right now)|(?:what to say|ready) yet|"
     r"either way|i'?m not saying|another day|some other time|"
     r"(?:talk about it|go into it|say more) right now|can'?t promise|"
