@@ -317,6 +317,8 @@ def test_reply_kind_after_a_repair_for_a_talkative_client(text: str, kind: str) 
     # talk of stopping, however long and in the client's own words
     ("i don't think i do i think i might take a break from this i'll let you know", "strain"),
     ("As you wish.", "appeasing"),
+    ("I don't know. You choose.", "appeasing"),
+    ("Oh, already? Well, that was lovely. Don't you worry about me.", "appeasing"),
     ("don't care", "strain"),
     ("probably not lol", "strain"),
     # a friendly goodbye is not a deferral, and a fuller reply is still the client's own

@@ -280,6 +280,7 @@ _WANTS_OUT = folded(
     r"(?: now| home| here| there| early| a bit early(?:er)?| a bit earlier| for today| today|"
     r" at (?:\w+ )?(?:past|to|o'?clock|\d)|\W*$)|(?:can|could) we (?:just )?call it a day|"
     r"are we (?:done|finished|nearly done)|is that us(?: (?:nearly )?done)?|"
+    r"let'?s (?:just )?(?:go home|call it a day|stop (?:here|there|now))|"
     r"(?:finish|end|stop|go|leave) (?:a bit |a little )?early|go back to (?:class|work|school)|"
     r"i'?m done(?: for today| now| here)?(?=\W*$)|(?:i'?ve got|i have|i need) to (?:go|get going|"
     r"head off)\b)")
