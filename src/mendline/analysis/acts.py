@@ -45,6 +45,7 @@ __all__ = [
     "open_reply_baselines",
     "DEFAULT_OPEN_REPLY_WORDS",
     "STYLE",
+    "blanked",
     "echo_rejection",
     "negated_echo",
     "spoken",
@@ -487,7 +488,7 @@ _REASSURES = folded(
     r"it'?s (?:just |really )?me\b|\bnothing you (?:did|said)\b|\bnot your fault\b")
 
 
-def _blanked(text: str, pattern: Folded) -> str:
+def blanked(text: str, pattern: Folded) -> str:
     """``text`` with every match of ``pattern`` blanked (same length)."""
     chars = list(text)
     for m in pattern.finditer(text):
@@ -503,7 +504,7 @@ def _disagrees(spoken: str, act: TherapistAct) -> bool:
     suggestion or a proposal pushes back on it, unless it goes on to take the strain off
     the therapist ("No, it's not that you're pushing. It's me.").
     """
-    reassured = _blanked(spoken, _REASSURES)
+    reassured = blanked(spoken, _REASSURES)
     if _DISAGREE_IN_WORDS.search(reassured):
         return True
     return not (plain_question(act) or reassured != spoken) and bool(_OPENS_NO.search(spoken))
@@ -756,7 +757,10 @@ _CURIOUS_START = folded(r"\s*(?:ok(?:ay)?,?\s+)?(?:what|how|why|which|who|when|w
 def negated_echo(spoken: str, prev_text: str) -> tuple[int, int] | None:
     """Where the reply opens by saying the therapist's own word is not so ("It's not
     mind-reading", "I wasn't annoyed" after "You had every right to be annoyed")."""
-    theirs = content_words(prev_text)
+    return _negated_echo(spoken, content_words(prev_text))
+
+
+def _negated_echo(spoken: str, theirs: set[str]) -> tuple[int, int] | None:
     for m in _NEG_WORD.finditer(spoken[:40]):  # only as the reply opens
         if m.group(1).lower()[:5] in theirs:
             return (m.start(), m.end())
@@ -772,7 +776,7 @@ def echo_rejection(spoken: str, prev_text: str) -> tuple[int, int] | None:
     theirs = content_words(prev_text)
     if not theirs:
         return None
-    negated = negated_echo(spoken, prev_text)
+    negated = _negated_echo(spoken, theirs)
     if negated is not None:
         return negated
     m = _FIRST_SENTENCE.match(spoken)

@@ -38,8 +38,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from mendline.analysis.acts import spoken
-from mendline.analysis.lexicon import Folded, folded
+from mendline.analysis.acts import blanked, spoken
+from mendline.analysis.lexicon import folded
 from mendline.analysis.marker_rules import wants_out
 from mendline.analysis.result import Episode, EpisodeRef, Marker, Repair
 from mendline.analysis.segments import significance as _marker_significance
@@ -194,15 +194,6 @@ _VULNERABLE_MARKERS = frozenset(
 )
 
 
-def _without(pattern: Folded, text: str) -> str:
-    """``text`` with every match of ``pattern`` blanked."""
-    out, at = [], 0
-    for m in pattern.finditer(text):
-        out.append(text[at:m.start()])
-        at = m.end()
-    return " ".join(out + [text[at:]])
-
-
 def reply_kind(u: Utterance, markers_here: Sequence[Marker], median_words: float) -> str:
     """'strain', 'appeasing', 're-engaged' or 'neutral': one client reply after a repair.
 
@@ -228,7 +219,7 @@ def reply_kind(u: Utterance, markers_here: Sequence[Marker], median_words: float
     own = bool(_OWN_VIEW.search(text))
     # "It's okay" that goes on to say how it was ("It's okay. It's just... the story of my
     # life. It feels good to say it.") is not smoothing it over; thanks and praise are.
-    rest = _without(_APPEASE, text)
+    rest = blanked(text, _APPEASE)
     appeasing = any(m.id in ("withdrawal.deferential_appeasing", "withdrawal.denial")
                     for m in markers_here) or (rest != text and not (
                         count_words(rest) >= 10 and (_AFFECT.search(rest) or
@@ -376,8 +367,9 @@ def _judge(
               f"personal repl{'y' if engaged == 1 else 'ies'} and {against} guarded or "
               f"appeasing one{'' if against == 1 else 's'}")
     last, last_u = kinds[-1], replies[-1]
-    tail_u = [u for u in replies if u.index > last_at] or [last_u]
-    reserved = _reserved(last_u) or any(_DEFERRING.search(spoken(u)) for u in tail_u)
+    # deferring words anywhere after the last attempt hold it open, not only in the last reply
+    reserved = _reserved(last_u) or any(_DEFERRING.search(spoken(u))
+                                        for u in replies if u.index > last_at)
     # The outcome rests on the replies after the last attempt (GUIDE.md section 3): a guarded
     # reply to an earlier attempt that a later one answered does not hold the strain open.
     judged = tail or kinds
