@@ -314,6 +314,7 @@ def test_reply_kind_after_a_repair_for_a_talkative_client(text: str, kind: str) 
     # a change of subject straight after the repair
     ("Anyway, did I tell you I've joined a choir?", "strain"),
     ("[smiles] That's nice of you. Anyway, shall I tell you about the new carer?", "strain"),
+    ("I'll try. Can we talk about something else? I had a dream.", "strain"),
     # talk of stopping, however long and in the client's own words
     ("i don't think i do i think i might take a break from this i'll let you know", "strain"),
     ("As you wish.", "appeasing"),
@@ -393,6 +394,8 @@ def test_a_strain_that_fell_quiet_well_before_the_end_is_not_open() -> None:
     "Let me think about it.",
     "Aye. I'll come next week. Can't promise I'll talk about her, mind.",
     "I do care a bit. I just don't want to talk about it right now.",
+    "Sort of, yes, and I think that's what I was protecting when I went quiet on you, the "
+    "whole family side of it. Maybe one day.",
 ])
 def test_coming_back_with_words_that_hold_some_back_is_partial(last: str) -> None:
     after = [("client", "Honestly? They felt like another thing I was failing at, and I "
@@ -456,3 +459,12 @@ def test_asking_to_go_on_next_time_is_not_holding_back() -> None:
                         "Both. Yeah. Can we talk about it more next time too?")]
     t, markers, repairs = _case(after, True, {})
     assert build_episodes(t, markers, repairs)[0].outcome == "resolved"
+
+
+def test_conceding_on_the_way_out_does_not_lift_a_guarded_run_to_partial() -> None:
+    # "I suppose" concedes without promising any later movement, unlike "maybe next week"
+    after = [("client", "Yeah."),
+             ("therapist", "We'll need to stop here for today."),
+             ("client", "Fine. See you in two weeks, I suppose.")]
+    t, markers, repairs = _case(after, True, {7: W[1]})
+    assert build_episodes(t, markers, repairs)[0].outcome == "unresolved"

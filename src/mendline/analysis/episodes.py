@@ -109,7 +109,8 @@ _AFFECT = folded(
 _SHUTTING = folded(
     r"\b(?:nothing (?:more |else )?to (?:say|tell|talk about)|(?:that'?s|i'?ve said) (?:enough|"
     r"all i'?(?:m|ll) (?:going to |gonna )?say)|enough about (?:that|this|it|me)|"
-    r"can we (?:just )?(?:move on|leave it|drop it|change the subject))\b")
+    r"can we (?:just )?(?:move on|leave it|drop it|change the subject|(?:talk about|do|go on to) "
+    r"something else))\b")
 # A reply that only says goodbye ("Yeah. See you.", "Thanks, bye").
 _GOODBYE = folded(
     r"^\W*(?:(?:yeah|yes|yep|ok(?:ay)?|right|sure|alright|thanks?|thank you|cheers|great)\W+)*"
@@ -139,13 +140,13 @@ _OWN_VIEW = folded(
 # hedges ("kind of", "a bit", "I guess") are ordinary in open, feeling talk, so they count
 # only in a short reply (a hedge inside a long, personal answer is not holding back).
 _DEFERRING = folded(
-    r"\b(?:depends|we'?ll see|leave it|move on|for now|another time|(?<!see you )next week|"
-    r"not today|if you (?:say|want|like)(?! to\b)|i(?:'?ll| will) try|not promising|i suppose|"
+    r"\b(?:we'?ll see|leave it|move on|for now|another time|(?<!see you )next week|"
+    r"not today|i(?:'?ll| will) try|not promising|"
     r"i(?:'?ll| will) (?:think about|see\b(?! you))|i (?:don'?t|do not|won'?t|can'?t) promise|"
     r"not (?:going|gonna) (?:into|to go into|to talk about) [^.?!]{0,40}(?:today|now|yet)|"
     r"(?:more|the rest) (?:on (?:that|it)|of it) next time|"
     r"(?:i'?d|i would) rather not|not (?:yet|today|right now)|(?:what to say|ready) yet|"
-    r"either way|i'?m not saying|another day|some other time|"
+    r"another day|some other time|maybe (?:later|one day|some ?day|sometime|in time|over time)|"
     r"(?:talk about it|go into it|say more) right now|can'?t promise|"
     r"(?:talk about it|go into it|say) (?:any )?more(?: today| now| though)?\W*$|"
     r"(?:that'?s|this is) all i'?m (?:saying|telling you)|reserv(?:e|ing) judge?ment|"
@@ -154,6 +155,10 @@ _DEFERRING = folded(
     r"(?:don'?t|do not) know if (?:it'?ll|it will|that'?ll|i'?ll)|"
     r"i'?m still (?:a bit |a little |quite |pretty |really )?(?:angry|annoyed|upset|cross|hurt|"
     r"wary|not sure|unsure))\b")
+# Conceding without taking part ("If you say so", "I suppose", "Depends"): a reservation, but
+# unlike deferring it promises no later movement, so it does not lift a guarded run to partial.
+_CONCEDING = folded(
+    r"\b(?:depends|if you (?:say|want|like)(?! to\b)|i suppose|either way|i'?m not saying)\b")
 _HEDGED = folded(
     r"\b(?:maybe|perhaps|not sure|still|i guess|kind of|sort of|a bit|a little)\b")
 # Words at or above which a reply that defers ("not today, maybe another day") says enough to
@@ -165,7 +170,7 @@ _HEDGE_OK_WORDS = 20
 
 def _reserved(u: Utterance) -> bool:
     text = spoken(u)
-    return bool(_DEFERRING.search(text)) or (
+    return bool(_DEFERRING.search(text) or _CONCEDING.search(text)) or (
         u.words < _HEDGE_OK_WORDS and bool(_HEDGED.search(text)))
 _LAST_TIME = folded(
     r"\b(?:last (?:week|time|session)|the other week|(?:at )?the end (?:of )?last|"
@@ -368,7 +373,7 @@ def _judge(
               f"appeasing one{'' if against == 1 else 's'}")
     last, last_u = kinds[-1], replies[-1]
     # deferring words anywhere after the last attempt hold it open, not only in the last reply
-    reserved = _reserved(last_u) or any(_DEFERRING.search(spoken(u))
+    reserved = _reserved(last_u) or any(_DEFERRING.search(spoken(u)) or _CONCEDING.search(spoken(u))
                                         for u in replies if u.index > last_at)
     # The outcome rests on the replies after the last attempt (GUIDE.md section 3): a guarded
     # reply to an earlier attempt that a later one answered does not hold the strain open.
