@@ -468,3 +468,20 @@ def test_conceding_on_the_way_out_does_not_lift_a_guarded_run_to_partial() -> No
              ("client", "Fine. See you in two weeks, I suppose.")]
     t, markers, repairs = _case(after, True, {7: W[1]})
     assert build_episodes(t, markers, repairs)[0].outcome == "unresolved"
+
+
+def test_a_therapist_owning_their_part_opens_an_episode_no_cue_caught() -> None:
+    # the client's words carry no complaint cue, but "I've just done what everyone else
+    # does" answers a strain in the reply before it
+    t = _t(("therapist", "The crash after the good day. We talked about pacing, keeping to the "
+                         "same amount even on a good day."),
+           ("client", "Yeah, look, with respect, I've done pacing. I've done three pacing "
+                      "courses. Everyone keeps telling me to pace like I'm an idiot who's never "
+                      "heard of it."),
+           ("therapist", "Oh, sorry, I— yeah. I've just done exactly what everyone else does, "
+                         "haven't I. Told you the thing you already know."),
+           ("client", "Bit, yeah. It's not your fault. It's just the tenth time."))
+    eps = build_episodes(t, [], [_r(t, 2, "acknowledges_contribution")])
+    assert [(e.start_utterance, e.family) for e in eps] == [(1, "confrontation")]
+    # an ordinary feeling question with no owning of a part opens nothing
+    assert build_episodes(t, [], [_r(t, 2, "invites_discussion_of_relationship")]) == []

@@ -698,3 +698,23 @@ def test_whatever_you_want_inside_a_statement_is_not_deferring(therapist: str,
                                                                 client: str) -> None:
     t = _t(("therapist", therapist), ("client", client))
     assert "withdrawal.deferential_appeasing" not in _ids(t, 1)
+
+
+@pytest.mark.parametrize(("therapist", "client", "present"), [
+    ("Sorry, just one sec. [checking phone] Okay, go on.",
+     "Are you actually serious? I'm telling you about the worst night I've had in months and "
+     "you're on your phone.", True),
+    ("It was on Monday, and that she [yawns] sorry, that she asked about the restructure.",
+     "Am I boring you? Sorry, that came out wrong. But you've yawned twice.", True),
+    ("It's hard to feel properly with someone through a screen.",
+     "It is. I can't tell if you're listening. You look down and I think, is she on her phone.",
+     True),
+    # the same words about someone else, or the phone as a place, are not about the therapist
+    ("What happened at dinner?",
+     "Same as always. My dad's on his phone, and my mum says he's never listening.", False),
+    ("Did you get my message?", "Yes, I told you on the phone, I can't do Thursdays.", False),
+])
+def test_the_therapists_attention_elsewhere_is_a_complaint_about_them(
+        therapist: str, client: str, present: bool) -> None:
+    t = _t(("therapist", therapist), ("client", client))
+    assert ("confrontation.complaint_about_therapist" in _ids(t, 1)) is present

@@ -16,7 +16,10 @@ below carry the numbers):
 5. The marker detector misses some ruptures. A repair attempt that belongs to no episode
    opens one of its own when the client's last replies before it were complaint-like,
    terse or much shorter than usual (:mod:`mendline.analysis.strain`): the episode starts at
-   that reply, confrontation for a complaint, withdrawal otherwise, with no markers.
+   that reply, confrontation for a complaint, withdrawal otherwise, with no markers. A
+   confident acknowledgement of the therapist's own part or clarification of a
+   misunderstanding opens one at the client's reply before it even with no such cue: owning
+   a part presupposes a strain (withdrawal if that reply was a few words, else confrontation).
 
 The outcome comes from what the client does after the repair attempts (resolution "unfolds
 over turns"; clinical.md), and rests on the replies after the last one: re-engagement — a
@@ -446,6 +449,19 @@ def _pickup(
     return None
 
 
+# Rule 5 without a cue in the client's words: strategies that name the therapist's own part in
+# a strain (3RS acknowledging, clarifying a misunderstanding) presuppose one just before.
+_OWNS_A_STRAIN = frozenset({"acknowledges_contribution", "clarifies_misunderstanding"})
+_OWNS_A_STRAIN_CONFIDENCE = 0.6
+# A reply this short that the therapist answers by owning a strain was a pulling back.
+_SHORT_STRAIN_WORDS = 4
+
+
+def _previous_client(t: Transcript, index: int) -> Utterance | None:
+    return next((u for u in reversed(t.utterances[:index])
+                 if u.role is Role.CLIENT and u.text.strip()), None)
+
+
 def _from_repairs(t: Transcript, opens: list[_Open], repairs: Sequence[Repair]) -> list[_Open]:
     """Rule 5: episodes opened by a repair attempt that answers a strain no marker caught."""
     covered = [(e.start, max(e.end, e.last_marker_utt + REPAIR_LAG)) for e in opens]
@@ -454,10 +470,17 @@ def _from_repairs(t: Transcript, opens: list[_Open], repairs: Sequence[Repair]) 
         if any(a <= r.utterance <= b for a, b in covered):
             continue
         cues = strain_before(t, r.utterance, 2)
-        if not cues.any:
+        if cues.any:
+            start = r.utterance - cues.distance
+            family = "confrontation" if cues.complaint else "withdrawal"
+        elif r.id in _OWNS_A_STRAIN and r.confidence >= _OWNS_A_STRAIN_CONFIDENCE and (
+                prev := _previous_client(t, r.utterance)) is not None:
+            # the therapist owning their part ("I've just done what everyone else does,
+            # haven't I") answers a strain in the reply before it, whatever its words
+            start = prev.index
+            family = "withdrawal" if prev.words <= _SHORT_STRAIN_WORDS else "confrontation"
+        else:
             continue
-        start = r.utterance - cues.distance
-        family = "confrontation" if cues.complaint else "withdrawal"
         new = _Open(family, start, [], start, r.utterance, "repair")
         out.append(new)
         covered.append((start, r.utterance + REPAIR_LAG))
