@@ -396,6 +396,10 @@ def test_a_strain_that_fell_quiet_well_before_the_end_is_not_open() -> None:
     "I do care a bit. I just don't want to talk about it right now.",
     "Sort of, yes, and I think that's what I was protecting when I went quiet on you, the "
     "whole family side of it. Maybe one day.",
+    "Yes. It smelled of him, oil and tobacco, and I had to sit down on his stool. I don't "
+    "think I can say more about him just yet, dear.",
+    "It's annoying, honestly, because everyone has an explanation for me. I'd need to think "
+    "about it properly before I say more to you.",
 ])
 def test_coming_back_with_words_that_hold_some_back_is_partial(last: str) -> None:
     after = [("client", "Honestly? They felt like another thing I was failing at, and I "
@@ -485,3 +489,12 @@ def test_a_therapist_owning_their_part_opens_an_episode_no_cue_caught() -> None:
     assert [(e.start_utterance, e.family) for e in eps] == [(1, "confrontation")]
     # an ordinary feeling question with no owning of a part opens nothing
     assert build_episodes(t, [], [_r(t, 2, "invites_discussion_of_relationship")]) == []
+
+
+def test_either_way_inside_open_talk_is_not_conceding() -> None:
+    after = [("client", "Honestly? They felt like another thing I was failing at, and I "
+                        "didn't want to tell you because you were trying to help."),
+             ("therapist", "Thank you for telling me."),
+             ("client", "I feel like I'm failing her either way. That's what I want help with.")]
+    t, markers, repairs = _case(after, True, {})
+    assert build_episodes(t, markers, repairs)[0].outcome == "resolved"

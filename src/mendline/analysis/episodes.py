@@ -154,14 +154,17 @@ _DEFERRING = folded(
     r"(?:talk about it|go into it|say) (?:any )?more(?: today| now| though)?\W*$|"
     r"(?:that'?s|this is) all i'?m (?:saying|telling you)|reserv(?:e|ing) judge?ment|"
     r"i can'?t do (?:any )?more today|i'?ll (?:say|tell you) (?:the rest|more)|"
-    r"(?:let me|i need to|i'?ll have to) think (?:about it|on it)|not sure i'?m ready|"
+    r"(?:let me|i'?d need to|i need to|i'?ll have to|i'?d have to) think (?:about it|on it)|"
+    r"not sure i'?m ready|when i'?m ready|(?:maybe |in )a few weeks|maybe next time|"
+    r"next time,? maybe|just yet|let'?s see (?:on|next|in|how it goes)|"
     r"(?:don'?t|do not) know if (?:it'?ll|it will|that'?ll|i'?ll)|"
     r"i'?m still (?:a bit |a little |quite |pretty |really )?(?:angry|annoyed|upset|cross|hurt|"
     r"wary|not sure|unsure))\b")
 # Conceding without taking part ("If you say so", "I suppose", "Depends"): a reservation, but
 # unlike deferring it promises no later movement, so it does not lift a guarded run to partial.
+# Not "either way": "I feel like I'm failing her either way" is the client's own view.
 _CONCEDING = folded(
-    r"\b(?:depends|if you (?:say|want|like)(?! to\b)|i suppose|either way|i'?m not saying)\b")
+    r"\b(?:depends|if you (?:say|want|like)(?! to\b)|i suppose|i'?m not saying)\b")
 _HEDGED = folded(
     r"\b(?:maybe|perhaps|not sure|still|i guess|kind of|sort of|a bit|a little)\b")
 # Words at or above which a reply that defers ("not today, maybe another day") says enough to
