@@ -498,3 +498,14 @@ def test_either_way_inside_open_talk_is_not_conceding() -> None:
              ("client", "I feel like I'm failing her either way. That's what I want help with.")]
     t, markers, repairs = _case(after, True, {})
     assert build_episodes(t, markers, repairs)[0].outcome == "resolved"
+
+
+def test_talk_of_not_coming_back_is_not_holding_back_for_later() -> None:
+    # "We'll see" after "I'll think about whether I'm coming back" promises nothing
+    after = [("client", "I shouldn't have to tell you. You're the therapist."),
+             ("therapist", "That's fair. I'd still find it useful to know what helps."),
+             ("client", "Forget it. I'll think about whether I'm coming back."),
+             ("therapist", "I'd really like you to come back."),
+             ("client", "We'll see. Time's nearly up anyway.")]
+    t, markers, repairs = _case(after, True, {})
+    assert build_episodes(t, markers, repairs)[0].outcome == "unresolved"

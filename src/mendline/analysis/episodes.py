@@ -126,6 +126,7 @@ _QUITTING = folded(
     r"\b(?:take a break from (?:this|therapy|coming|these|here|you)|stop (?:coming|seeing you)|"
     r"(?:not|won'?t|might not|may not|don'?t know if i'?ll) (?:be )?(?:come|coming)(?: back)?|"
     r"if i (?:don'?t|do) (?:come|turn up)|i'?ll let you know|i'?ll see if i (?:come|bother)|"
+    r"(?:think about|see|decide) (?:whether|if) i'?m (?:coming|going to come)(?: back)?|"
     r"look(?:ing)? for (?:someone|somebody|another (?:therapist|counsel+or))|"
     r"(?:quit|end|stop|pack in) (?:therapy|the sessions|these sessions|coming here)|"
     r"this (?:is|will be) (?:my|the) last (?:session|time))\b")
@@ -388,9 +389,11 @@ def _judge(
     # Deferring in words ("not today, maybe another time") after a repair is a strain held
     # open, not a further withdrawal: partly resolved (GUIDE.md section 3).
     # Asking to leave ("Can we do it next week? I have to collect the kids.") is leaving the
-    # conversation, whatever it promises for later.
+    # conversation, whatever it promises for later; so is talk of not coming back ("I'll think
+    # about whether I'm coming back." then "We'll see.").
     deferred = bool(_DEFERRING.search(spoken(last_u))) and (
-        engaged > 0 or last_u.words >= _DEFERRED_WORDS) and not wants_out(spoken(last_u))
+        engaged > 0 or last_u.words >= _DEFERRED_WORDS) and not wants_out(spoken(last_u)) and \
+        not any(_QUITTING.search(spoken(u)) for u in replies if u.index > last_at)
     if tail and last != "re-engaged" and not deferred and (
             "strain" in tail or "appeasing" in tail) and (
             tail.count("re-engaged") <= len(tail) // 2):
