@@ -605,9 +605,15 @@ def specific_words(text: str, asked: str = "") -> int:
                and not k.isdigit() and k[:5] not in echoed)
 
 
-def content_words(text: str) -> set[str]:
-    """Lower-cased content words, crudely stemmed to five letters, for topic overlap."""
-    return {w.lower()[:5] for w in _WORD.findall(text) if w.lower() not in _STOP and len(w) > 2}
+@lru_cache(maxsize=4096)
+def content_words(text: str) -> frozenset[str]:
+    """Lower-cased content words, crudely stemmed to five letters, for topic overlap.
+
+    Cached: a client turn's features read the therapist turn before it up to three times
+    (topic overlap, the words it echoes, a denial in its own word).
+    """
+    return frozenset(w.lower()[:5] for w in _WORD.findall(text)
+                     if w.lower() not in _STOP and len(w) > 2)
 
 
 def reported_spans(text: str) -> list[tuple[int, int]]:
