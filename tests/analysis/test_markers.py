@@ -334,6 +334,12 @@ def test_four_hour_session_runs_in_reasonable_time() -> None:
         # about someone else, told as content: never a complaint about this therapist
         ("What happened at work?", "My boss said I never listen. He's always like that.", True),
         ("And then?", "She told me 'don't put words in my mouth' and walked off.", True),
+        # said to a family member in the room, named as the one spoken to
+        ("What happens at dinner?",
+         "You're on your phone every dinner, Dad. You never listen to me.", True),
+        ("What happens at dinner?", "Mum, you never listen. You just go on and on.", True),
+        # "son" or "love" is often the therapist: left to the model
+        ("What happens at dinner?", "Ach, son, you never listen. You just go on and on.", False),
     ],
 )
 def test_complaint_about_therapist_veto_reads_who_is_addressed(

@@ -369,6 +369,12 @@ def _raises_topic(text: str) -> bool:
 # "[to Father]", "(to A)": the turn is addressed to someone other than the therapist.
 _TO_OTHER = folded(r"[\[(]\s*(?:to|at|turning to|looking at)\s+"
                        r"(?!you\b|the therapist|therapist)[^\])]{1,30}[\])]")
+# "…, Dad." / "Mum, you…": a family member or partner named as the one spoken to. Kinship and
+# endearment words only: a first name may be the therapist's, and "love" or "mate" often is.
+_VOCATIVE_OTHER = folded(
+    r"(?:^|[.!?]\s+)\W*(?:dad|daddy|mum|mummy|mom|mommy|mam|mama|papa|father|mother|babe|"
+    r"baby|honey|hun)\s*,|,\s*(?:dad|daddy|mum|mummy|mom|mommy|mam|mama|papa|father|mother|"
+    r"babe|baby|honey|hun)\s*(?:[.!?]|$)")
 # Anything in square brackets is transcriber notation ("[shrugs]", "[quickly]"), never speech.
 _BRACKETED = re.compile(r"\[[^\[\]\n]{1,48}\]")
 
@@ -728,7 +734,8 @@ def client_features(
         idk=bool(idk), idk_closing=bool(idk) and not thinking and words <= 9,
         thinking_aloud=thinking,
         negations=len(_NEGATION.findall(spoken)), reported=reported,
-        you_addressed=0 if (after_other_client or _TO_OTHER.search(u.text))
+        you_addressed=0 if (after_other_client or _TO_OTHER.search(u.text)
+                            or _VOCATIVE_OTHER.search(spoken))
         else len(addressed_you(spoken, reported)),
         first_person=len(_FIRST_PERSON.findall(spoken)),
         affect_words=len(_AFFECT.findall(spoken)), neg_eval=len(_NEG_EVAL.findall(spoken)),
@@ -741,7 +748,8 @@ def client_features(
         crying=AnnotationKind.CRYING in kinds, pause_s=pause,
         baseline_words=baseline_words if baseline_words is not None else DEFAULT_OPEN_REPLY_WORDS,
         prev_text=prev.text if prev is not None else "", annotations=anns,
-        to_other=after_other_client or bool(_TO_OTHER.search(u.text)),
+        to_other=after_other_client or bool(_TO_OTHER.search(u.text)
+                                            or _VOCATIVE_OTHER.search(spoken)),
         echo_span=echo_rejection(spoken, prev.text) if prev is not None else None,
         style=tuple(min(1.0, len(p.findall(spoken)) / max(words, 1) * 5) for p in STYLE.values()),
         specific=specific_words(spoken, prev.text if prev is not None else ""),

@@ -703,10 +703,11 @@ def vetoes(u: Utterance, f: ClientFeatures) -> set[str]:
             painful.search(f.spoken) or painful_named(f)):
         out.add("withdrawal.content_affect_split")  # laughing at something funny
     if f.you_addressed == 0 and not _TO_THERAPIST.search(f.spoken) and (
-            f.third_person or f.reported):
-        # about someone else ("my boss never listens", "she said...") with no word to the
-        # therapist: content, not a complaint about this therapist (clinical.md). A turn
-        # with neither ("please don't say that, it's cringe") is left to the model.
+            f.third_person or f.reported or f.to_other):
+        # about someone else ("my boss never listens", "she said...") or said to someone
+        # else in the room ("You never listen, Dad."), with no word to the therapist:
+        # content, not a complaint about this therapist (clinical.md). A turn with none of
+        # these ("please don't say that, it's cringe") is left to the model.
         out.add("confrontation.complaint_about_therapist")
     if plain_question(f.act) and not f.negative_stance:
         # Defending oneself answers a criticism heard from the therapist. A plain question
