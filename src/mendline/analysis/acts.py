@@ -723,6 +723,9 @@ def client_features(
     kinds = {a.kind for a in anns}
     pause = max((a.duration_s or 3.0 for a in anns
                  if a.kind in (AnnotationKind.PAUSE, AnnotationKind.SILENCE)), default=0.0)
+    # said to someone else in the room: "[to Father] …", "You never listen, Dad."
+    to_other = after_other_client or bool(_TO_OTHER.search(u.text)
+                                          or _VOCATIVE_OTHER.search(spoken))
     overlap = 0.0
     if prev is not None:
         mine = content_words(spoken)
@@ -734,9 +737,7 @@ def client_features(
         idk=bool(idk), idk_closing=bool(idk) and not thinking and words <= 9,
         thinking_aloud=thinking,
         negations=len(_NEGATION.findall(spoken)), reported=reported,
-        you_addressed=0 if (after_other_client or _TO_OTHER.search(u.text)
-                            or _VOCATIVE_OTHER.search(spoken))
-        else len(addressed_you(spoken, reported)),
+        you_addressed=0 if to_other else len(addressed_you(spoken, reported)),
         first_person=len(_FIRST_PERSON.findall(spoken)),
         affect_words=len(_AFFECT.findall(spoken)), neg_eval=len(_NEG_EVAL.findall(spoken)),
         third_person=len(_THIRD_PERSON.findall(spoken)), generic=len(_GENERIC.findall(spoken)),
@@ -748,8 +749,7 @@ def client_features(
         crying=AnnotationKind.CRYING in kinds, pause_s=pause,
         baseline_words=baseline_words if baseline_words is not None else DEFAULT_OPEN_REPLY_WORDS,
         prev_text=prev.text if prev is not None else "", annotations=anns,
-        to_other=after_other_client or bool(_TO_OTHER.search(u.text)
-                                            or _VOCATIVE_OTHER.search(spoken)),
+        to_other=to_other,
         echo_span=echo_rejection(spoken, prev.text) if prev is not None else None,
         style=tuple(min(1.0, len(p.findall(spoken)) / max(words, 1) * 5) for p in STYLE.values()),
         specific=specific_words(spoken, prev.text if prev is not None else ""),
@@ -774,7 +774,7 @@ def negated_echo(spoken: str, prev_text: str) -> tuple[int, int] | None:
     return _negated_echo(spoken, content_words(prev_text))
 
 
-def _negated_echo(spoken: str, theirs: set[str]) -> tuple[int, int] | None:
+def _negated_echo(spoken: str, theirs: frozenset[str]) -> tuple[int, int] | None:
     for m in _NEG_WORD.finditer(spoken[:40]):  # only as the reply opens
         if m.group(1).lower()[:5] in theirs:
             return (m.start(), m.end())

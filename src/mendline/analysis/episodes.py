@@ -175,10 +175,14 @@ _DEFERRED_WORDS = 6
 _HEDGE_OK_WORDS = 20
 
 
+def _holds_back(text: str) -> bool:
+    """Deferring or conceding words, which hold a strain open at any length."""
+    return bool(_DEFERRING.search(text) or _CONCEDING.search(text))
+
+
 def _reserved(u: Utterance) -> bool:
     text = spoken(u)
-    return bool(_DEFERRING.search(text) or _CONCEDING.search(text)) or (
-        u.words < _HEDGE_OK_WORDS and bool(_HEDGED.search(text)))
+    return _holds_back(text) or (u.words < _HEDGE_OK_WORDS and bool(_HEDGED.search(text)))
 _LAST_TIME = folded(
     r"\b(?:last (?:week|time|session)|the other week|(?:at )?the end (?:of )?last|"
     r"since (?:we )?(?:last )?(?:spoke|met|talked)|after last (?:time|week|session)|"
@@ -326,14 +330,20 @@ def _group(t: Transcript, markers: Sequence[Marker]) -> list[_Open]:
     return episodes
 
 
+def _previous_client(t: Transcript, index: int) -> Utterance | None:
+    """The last client turn with words before utterance ``index`` (None if none)."""
+    return next((u for u in reversed(t.utterances[:index])
+                 if u.role is Role.CLIENT and u.text.strip()), None)
+
+
 def _last_client(t: Transcript) -> int:
     """The index of the session's last client turn with words (-1 if none).
 
     A strain that only "went quiet" on that turn was still being lived with when the session
     ended: there was no later reply to show it had eased.
     """
-    return next((u.index for u in reversed(t.utterances)
-                 if u.role is Role.CLIENT and u.text.strip()), -1)
+    last = _previous_client(t, len(t.utterances))
+    return last.index if last is not None else -1
 
 
 def _judge(
@@ -379,9 +389,9 @@ def _judge(
               f"personal repl{'y' if engaged == 1 else 'ies'} and {against} guarded or "
               f"appeasing one{'' if against == 1 else 's'}")
     last, last_u = kinds[-1], replies[-1]
+    said_after_last = [spoken(u) for u in replies if u.index > last_at]
     # deferring words anywhere after the last attempt hold it open, not only in the last reply
-    reserved = _reserved(last_u) or any(_DEFERRING.search(spoken(u)) or _CONCEDING.search(spoken(u))
-                                        for u in replies if u.index > last_at)
+    reserved = _reserved(last_u) or any(_holds_back(text) for text in said_after_last)
     # The outcome rests on the replies after the last attempt (GUIDE.md section 3): a guarded
     # reply to an earlier attempt that a later one answered does not hold the strain open.
     judged = tail or kinds
@@ -393,7 +403,7 @@ def _judge(
     # about whether I'm coming back." then "We'll see.").
     deferred = bool(_DEFERRING.search(spoken(last_u))) and (
         engaged > 0 or last_u.words >= _DEFERRED_WORDS) and not wants_out(spoken(last_u)) and \
-        not any(_QUITTING.search(spoken(u)) for u in replies if u.index > last_at)
+        not any(_QUITTING.search(text) for text in said_after_last)
     if tail and last != "re-engaged" and not deferred and (
             "strain" in tail or "appeasing" in tail) and (
             tail.count("re-engaged") <= len(tail) // 2):
@@ -461,11 +471,6 @@ _OWNS_A_STRAIN = frozenset({"acknowledges_contribution", "clarifies_misunderstan
 _OWNS_A_STRAIN_CONFIDENCE = 0.6
 # A reply this short that the therapist answers by owning a strain was a pulling back.
 _SHORT_STRAIN_WORDS = 4
-
-
-def _previous_client(t: Transcript, index: int) -> Utterance | None:
-    return next((u for u in reversed(t.utterances[:index])
-                 if u.role is Role.CLIENT and u.text.strip()), None)
 
 
 def _from_repairs(t: Transcript, opens: list[_Open], repairs: Sequence[Repair]) -> list[_Open]:
