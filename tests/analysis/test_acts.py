@@ -10,6 +10,7 @@ from mendline.analysis.acts import (
     addressed_you,
     classify_therapist_turn,
     client_features,
+    clipped_runs,
     content_words,
     open_reply_baselines,
     previous_therapist,
@@ -149,6 +150,22 @@ def test_baseline_is_this_clients_earlier_open_replies_only() -> None:
     f = client_features(t.utterances[-1], previous_therapist(t, len(turns) - 1), base[-1])
     assert f.baseline_ratio < 0.1
     assert DEFAULT_OPEN_REPLY_WORDS > 0
+
+
+def test_clipped_runs_count_each_clients_own_short_replies_in_a_row() -> None:
+    us = [Utterance(i, who, Role.THERAPIST if who == "T" else Role.CLIENT, text)
+          for i, (who, text) in enumerate([
+              ("T", "How was it?"), ("Ann", "Fine."),
+              ("Bo", "It was a long, hard week for us both."),
+              ("T", "Ann?"), ("Ann", "[pause] Okay."), ("T", "And the weekend?"),
+              ("Ann", "Well the weekend was better because we went to see my mother."),
+              ("T", "Good."), ("Ann", "Mm.")])]
+    speakers = (Speaker("T", Role.THERAPIST, RoleSource.EXPLICIT, 1.0),
+                Speaker("Ann", Role.CLIENT, RoleSource.EXPLICIT, 1.0),
+                Speaker("Bo", Role.CLIENT, RoleSource.EXPLICIT, 1.0))
+    runs = clipped_runs(Transcript(tuple(us), speakers, "txt", "0" * 64))
+    # Bo's long turn does not break Ann's run; a pause is not a word; a long reply resets it
+    assert [runs[i] for i in (1, 2, 4, 6, 8)] == [0, 0, 1, 2, 0]
 
 
 @pytest.mark.parametrize(

@@ -294,6 +294,62 @@ def test_one_word_session_flags_but_softly() -> None:
     assert any("their way of speaking" in m.why for m in minimal)
 
 
+TALKATIVE_OPENING = [
+    ("therapist", "How has the week been?"),
+    ("client", "Honestly it's been a lot, work has been mad and I've hardly slept, and my sister "
+               "keeps ringing about Mum's care home."),
+    ("therapist", "What has that been like for you?"),
+    ("client", "Tiring. I feel like I'm the one everyone leans on and nobody asks how I am, "
+               "which I know sounds self-pitying."),
+    ("therapist", "What would you like to focus on today?"),
+    ("client", "Probably the sister stuff, because it's the thing that keeps me up at night "
+               "going round and round."),
+]
+
+
+def test_clipped_replies_in_a_run_are_minimal_even_to_closed_questions() -> None:
+    """Turn after turn of "Fine." / "Not really." from a client who usually says more:
+    the closed form of each question no longer explains the shortness away (3RS minimal
+    response). The first clipped reply is still excused; the run is what is flagged."""
+    t = _t(*TALKATIVE_OPENING,
+           ("therapist", "Did you manage to call her back in the end?"), ("client", "Not really."),
+           ("therapist", "Was it any easier by the weekend?"), ("client", "Don't know."),
+           ("therapist", "Let's look at the diary then."), ("client", "Fine."))
+    assert "withdrawal.minimal_response" not in _ids(t, 7)
+    for i, run in ((9, "after another very short reply"),
+                   (11, "after two more very short replies")):
+        minimal = [m for m in detect_markers(t)
+                   if m.utterance == i and m.id == "withdrawal.minimal_response"]
+        assert minimal, i
+        assert run in minimal[0].why
+
+
+@pytest.mark.parametrize("replies", [
+    ("Yeah.", "Yep.", "No."),  # a yes or a no answers a yes/no question in full
+    ("Mm-hmm.", "Okay.", "Right."),  # backchannels while the therapist goes on explaining
+])
+def test_a_run_of_plain_answers_or_backchannels_is_not_minimal(replies: tuple[str, ...]) -> None:
+    t = _t(*TALKATIVE_OPENING,
+           ("therapist", "Did you manage to call her back in the end?"), ("client", replies[0]),
+           ("therapist", "So the first step is just noticing when the worry starts."),
+           ("client", replies[1]),
+           ("therapist", "Then we write down what the worry says, word for word."),
+           ("client", replies[2]))
+    assert not any(m.id == "withdrawal.minimal_response" for m in detect_markers(t))
+
+
+def test_a_client_who_always_answers_briefly_is_not_read_as_clipping() -> None:
+    """Judged against the client's own baseline: short replies to closed questions from a
+    client whose open-question answers are a few words too are their way of speaking."""
+    turns: list[tuple[str, str]] = []
+    for q in ("How was your week?", "What was that like?", "How did you feel about it?"):
+        turns += [("therapist", q), ("client", "Busy, mostly.")]
+    turns += [("therapist", "Did you call her back?"), ("client", "Not really."),
+              ("therapist", "Was the weekend any easier?"), ("client", "Sort of.")]
+    t = _t(*turns)
+    assert "withdrawal.minimal_response" not in _ids(t, 9)
+
+
 def test_client_who_barely_speaks() -> None:
     turns: list[tuple[str, str]] = [("therapist", EXPLANATION)] * 10
     turns += [("client", "[silence]"), ("therapist", "How are you finding this so far?"),
@@ -441,19 +497,38 @@ def test_control_needs_words_aimed_at_the_therapist_or_the_session(client: str,
 
 
 @pytest.mark.parametrize(("found", "kept"), [
-    # one family: untouched
-    ({"withdrawal.denial": 0.9, "withdrawal.minimal_response": 0.4},
+    # one family: a second reading when it is nearly as likely as the first
+    ({"withdrawal.denial": 0.9, "withdrawal.minimal_response": 0.75},
      {"withdrawal.denial", "withdrawal.minimal_response"}),
-    # both: the family of the most confident marker, all of its ids
+    ({"withdrawal.denial": 0.9, "withdrawal.minimal_response": 0.4}, {"withdrawal.denial"}),
+    # both: the family of the most confident marker, its likeliest ids
     ({"withdrawal.denial": 0.9, "confrontation.rejects_intervention": 0.4},
      {"withdrawal.denial"}),
     ({"withdrawal.denial": 0.5, "confrontation.complaint_about_therapist": 0.8,
-      "confrontation.rejects_intervention": 0.3},
+      "confrontation.rejects_intervention": 0.65},
      {"confrontation.complaint_about_therapist", "confrontation.rejects_intervention"}),
+    ({"withdrawal.denial": 0.5, "confrontation.complaint_about_therapist": 0.8,
+      "confrontation.rejects_intervention": 0.3},
+     {"confrontation.complaint_about_therapist"}),
     ({}, set()),
 ])
 def test_one_stretch_of_speech_moves_one_way(found: dict[str, float], kept: set[str]) -> None:
     assert set(one_direction(found)) == kept
+
+
+def test_a_second_complaint_in_words_of_its_own_is_kept() -> None:
+    found = {"confrontation.complaint_about_activities": 0.9,
+             "confrontation.complaint_about_therapist": 0.6}
+    apart = {"confrontation.complaint_about_activities": (30, 60),
+             "confrontation.complaint_about_therapist": (10, 26)}
+    same = {"confrontation.complaint_about_activities": (30, 60),
+            "confrontation.complaint_about_therapist": (40, 50)}
+    assert set(one_direction(found, apart)) == set(found)
+    assert set(one_direction(found, same)) == {"confrontation.complaint_about_activities"}
+    t = _t(("therapist", "Tell me more about what came up for you?"),
+           ("client", "Honestly, you're not listening to me. These worksheets are pointless."))
+    assert {"confrontation.complaint_about_activities",
+            "confrontation.complaint_about_therapist"} <= _ids(t, 1)
 
 
 @pytest.mark.parametrize("detector", sorted(DETECTORS))

@@ -43,6 +43,7 @@ __all__ = [
     "objects",
     "previous_therapist",
     "open_reply_baselines",
+    "clipped_runs",
     "DEFAULT_OPEN_REPLY_WORDS",
     "STYLE",
     "blanked",
@@ -69,6 +70,9 @@ class Act(StrEnum):
 # this many words. A deliberately modest figure (in-house assumption, not a published norm):
 # it only scales confidence, and the client's own baseline replaces it once there is one.
 DEFAULT_OPEN_REPLY_WORDS = 12.0
+# A reply of this many words or fewer is clipped: too short to carry more than a yes, a no
+# or a fragment (the minimal-response length of marker_rules).
+CLIPPED_REPLY_WORDS = 4
 
 _FEELING = folded(
     r"\b(?:feel|feeling|feelings|felt|emotion\w*|upset|sad|angry|hurt|scared|afraid|"
@@ -687,6 +691,7 @@ class ClientFeatures:
     annotations: tuple[Annotation, ...] = field(default=())
     specific: int = 0  # words that name something (specific_words)
     reassures: bool = False  # takes a strain off the therapist ("it's not that you're pushing")
+    clipped_before: int = 0  # this client's replies just before, in a row, that were clipped
 
     @property
     def negative_stance(self) -> bool:
@@ -701,12 +706,14 @@ class ClientFeatures:
 
 def client_features(
     u: Utterance, prev: Utterance | None, baseline_words: float | None = None,
-    after_other_client: bool = False,
+    after_other_client: bool = False, clipped_before: int = 0,
 ) -> ClientFeatures:
     """Features of client turn ``u`` given the therapist turn ``prev`` before it.
 
     ``after_other_client``: the turn just before was another client's (couples or family
     work), so a "you" here more likely answers them than the therapist.
+    ``clipped_before``: how many of this client's replies just before were clipped
+    (:func:`clipped_runs`).
     """
     anns = _annotations(u)
     spoken = _spoken(u, anns)
@@ -754,6 +761,7 @@ def client_features(
         style=tuple(min(1.0, len(p.findall(spoken)) / max(words, 1) * 5) for p in STYLE.values()),
         specific=specific_words(spoken, prev.text if prev is not None else ""),
         reassures=bool(_REASSURES.search(spoken)),
+        clipped_before=clipped_before,
     )
 
 
@@ -809,6 +817,25 @@ def previous_therapist(transcript: Transcript, index: int, reach: int = 3) -> Ut
         if us[j].role is Role.CLIENT and us[j].speaker == us[index].speaker:
             return None
     return None
+
+
+def clipped_runs(transcript: Transcript, cap: int = 2) -> list[int]:
+    """For each utterance, how many of its speaker's replies just before it, in a row, were
+    clipped (``CLIPPED_REPLY_WORDS`` words or fewer), up to ``cap``.
+
+    One short answer says little; the same client answering shortly turn after turn is
+    what withdrawal looks like in a transcript ("clipped answers"; 3RS minimal response,
+    Eubanks, Muran & Safran, 2015). Only earlier turns count.
+    """
+    out: list[int] = []
+    run: dict[str, int] = {}
+    for u in transcript.utterances:
+        out.append(run.get(u.speaker, 0))
+        if u.role is Role.CLIENT:
+            words = len(_WORD.findall(_spoken(u, _annotations(u))))
+            clipped = words <= CLIPPED_REPLY_WORDS
+            run[u.speaker] = min(cap, run.get(u.speaker, 0) + 1) if clipped else 0
+    return out
 
 
 def open_reply_baselines(transcript: Transcript, min_replies: int = 3) -> list[float | None]:

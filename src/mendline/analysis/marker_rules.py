@@ -18,11 +18,13 @@ from functools import cache, lru_cache
 from importlib import resources
 
 from mendline.analysis.acts import (
+    CLIPPED_REPLY_WORDS,
     ClientFeatures,
     negated_echo,
     plain_question,
     specific_words,
 )
+from mendline.analysis.engagement import is_backchannel_text
 from mendline.analysis.lexicon import Cue, folded, prefilter
 from mendline.analysis.questions import sentence_spans
 from mendline.transcript import Utterance
@@ -30,7 +32,7 @@ from mendline.vocabulary import TRANSCRIPT_MARKERS
 
 __all__ = ["Hit", "rule_hits", "vetoes", "invitation", "whole_span", "trim_span",
            "benign_short_turn", "not_minimal", "answers_closed_question", "answers_offer",
-           "wants_out", "strain_named", "dismissal"]
+           "wants_out", "strain_named", "dismissal", "clipped_run"]
 
 _NEGATED_FRAME = folded(
     r"(?:not that|not saying|i'?m not saying|isn'?t that|i don'?t think|doesn'?t mean|"
@@ -39,7 +41,7 @@ _NEGATED_FRAME = folded(
 )
 # A reply of at most this many spoken words can be a minimal response; with a closing cue
 # ("I don't know, I guess") a few more. In-house choice: "It was hard, honestly." is not.
-_MINIMAL_MAX_WORDS = 4
+_MINIMAL_MAX_WORDS = CLIPPED_REPLY_WORDS
 _MINIMAL_MAX_WORDS_WITH_CUE = 7
 # A pause or response latency at least this long counts as a pause of note before or inside a
 # reply (in-house threshold; the literature reports longer pauses in withdrawal without one
@@ -261,11 +263,39 @@ def not_minimal(f: ClientFeatures) -> bool:
     # A long pause before a terse "No." or "Not really." to a closed question is the
     # best-supported paralinguistic sign of withdrawal (Dolev-Amit et al., 2020; Künsch et al.,
     # 2023): the closed form of the question no longer explains the shortness away.
-    closed = answers_closed_question(f) and not paused(f)
-    return (f.thinking_aloud or (invitation(f) <= 0.0 and not dismissal(f.spoken))
+    # In a run of clipped replies from a client who usually says more (clipped_run), neither
+    # the closed form of the question nor a statement with no question excuses the shortness.
+    run = clipped_run(f)
+    closed = answers_closed_question(f) and not paused(f) and not run
+    return (f.thinking_aloud or (invitation(f) <= 0.0 and not dismissal(f.spoken) and not run)
             or f.words > _MINIMAL_MAX_WORDS_WITH_CUE
             or closed or specific_reply(f) or answers_offer(f) or f.act.greeting
             or (f.spoken.rstrip().endswith("?") and not wants_out(f.spoken)))
+
+
+def clipped_run(f: ClientFeatures) -> bool:
+    """A clipped reply that follows another from the same client, who usually says at least
+    twice as much, and that no explanation or factual question accounts for.
+
+    "Clipped answers" turn after turn is how withdrawal looks in a transcript (3RS minimal
+    response; Eubanks, Muran & Safran, 2015), and coders of whole episodes heard it so even
+    after a closed question or a plain statement ("Did you call her?" "Not really." / "Let's
+    look at the diary." "Fine."): on the train and dev episodes, 24 of 50 such replies were
+    coded minimal after a clipped reply, against 29 of 101 after a fuller one. Judged
+    against the client's own baseline, so a client whose every answer is a word or two is
+    not flagged for speaking their way. A plain yes, no or backchannel ("Yep.", "Mm-hmm.")
+    answers a yes/no question or keeps the talk going however often it comes, and an
+    explanation or a factual question ("What number?" "Four.") still excuses the shortness.
+    """
+    return (f.clipped_before >= 1 and f.words <= _MINIMAL_MAX_WORDS
+            and f.baseline_words >= 2 * _MINIMAL_MAX_WORDS
+            and not (f.act.explanation or f.act.factual)
+            and not (is_backchannel_text(f.spoken) or _PLAIN_NO.match(f.spoken)))
+
+
+# A plain no ("No.", "Nope."): with a backchannel (engagement.is_backchannel_text) the
+# replies that answer a yes/no question in full, or keep the talk going, however often.
+_PLAIN_NO = folded(r"^\W*(?:no|nope|nah)\W*$")
 
 
 # Asking to end the session or to leave ("Can we finish early?", "Are we done?", "Can I go
@@ -295,6 +325,8 @@ _DISMISSAL = folded(
     r"forget it|(?:it )?doesn'?t matter|who cares|if you say so|suit yourself)\W*"
     r"(?:(?:i guess|then|really|anyway)\W*)?$")
 _DISMISSAL_INVITED = 0.6
+# A clipped reply in a run (clipped_run) counts as if the therapist had invited more.
+_RUN_INVITED = 0.6
 
 
 def dismissal(spoken: str) -> bool:
@@ -320,9 +352,12 @@ def _minimal(u: Utterance, f: ClientFeatures) -> Hit | None:
     if f.words > limit:
         return None
     invited = invitation(f)
-    unasked = invited <= 0.0  # not_minimal let it through, so it is a bare dismissal
+    run = clipped_run(f)
+    unasked = invited <= 0.0 and not run  # not_minimal let it through: a bare dismissal
     if unasked:
         invited = _DISMISSAL_INVITED
+    if run:
+        invited = max(invited, _RUN_INVITED)
     pause = paused(f)
     score = invited * (0.6 + (0.2 if cue or f.idk_closing else 0.0) + (0.2 if pause else 0.0))
     a = f.act
@@ -335,6 +370,9 @@ def _minimal(u: Utterance, f: ClientFeatures) -> Hit | None:
            else f"very short reply ({f.words} word{'s' if f.words != 1 else ''}) to {what}")
     if pause:
         why += ", after a long pause"
+    if run:
+        why += (", after two more very short replies" if f.clipped_before >= 2
+                else ", after another very short reply")
     return Hit(min(score, 1.0), whole_span(u), why)
 
 

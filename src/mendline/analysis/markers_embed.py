@@ -283,7 +283,7 @@ def _run(t: Transcript) -> list[Marker]:
             found = [mid for mid in found if not mid.startswith("confrontation.")]
         extra = _family_fallback(probs, found, model.family_threshold, signed)
         kept = mk.one_direction({mid: mk.soften(probs[mid], r.features, mid)
-                                 for mid in found + extra})
+                                 for mid in found + extra}, mk.cue_spans(r.hits))
         for mid, conf in kept.items():
             hit = r.hits.get(mid)
             span = hit.span if hit is not None else whole_span(r.utterance)
