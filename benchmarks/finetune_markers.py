@@ -1,6 +1,6 @@
 """Experiment: would a fine-tuned sentence encoder beat ``markers.embed.v1``? (dev split only)
 
-    python benchmarks/finetune_markers.py [--epochs 3] [--context-words 32] [--speed]
+    python benchmarks/finetune_markers.py [--epochs 3] [--context-words 32] [--episodes] [--speed]
     python benchmarks/finetune_markers.py --speed-only [--context-words 16 --max-tokens 64]
 
 Not part of Mendline: it needs PyTorch (``pip install torch==2.13.0``, the CPU build on this
@@ -171,6 +171,9 @@ def main() -> None:
     ap.add_argument("--context-words", type=int, default=32)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--max-tokens", type=int, default=128)
+    ap.add_argument("--episodes", action="store_true",
+                    help="also train on the coded episodes' client turns (TRAIN) and score "
+                         "the running conversation of DEV")
     ap.add_argument("--speed", action="store_true",
                     help="after scoring, time the trained model as int8 ONNX")
     ap.add_argument("--speed-only", action="store_true",
@@ -179,7 +182,8 @@ def main() -> None:
     torch, auto_model, auto_tokenizer, model_dir = _imports()
 
     from mendline.analysis import markers_embed as me
-    from mendline.evaluation import Scores, case_transcript, load_cases, split_of
+    from mendline.evaluation import Scores, case_transcript, evaluate, load_cases, split_of
+    from mendline.evaluation_repairs import load_episode_cases, turn_cases
     from mendline.vocabulary import TRANSCRIPT_MARKERS as IDS
 
     torch.set_num_threads(2)
@@ -193,6 +197,10 @@ def main() -> None:
              for c in load_cases(p) if c.turns[c.target]["role"] == "client"]
     train = [c for c in cases if split_of(c.dialogue) == "train"]
     dev = [c for c in cases if split_of(c.dialogue) == "dev"]
+    conv = [c for p in sorted((ROOT / "corpora" / "repairs").glob("episodes*.jsonl"))
+            for c in turn_cases(load_episode_cases(p), "client")] if args.episodes else []
+    train += [c for c in conv if split_of(c.dialogue) == "train"]  # as markers.embed.v1
+    dev_conv = [c for c in conv if split_of(c.dialogue) == "dev"]
 
     def pair(c) -> tuple[str, str]:
         prev = next((c.turns[k]["text"] for k in range(c.target - 1, -1, -1)
@@ -234,33 +242,42 @@ def main() -> None:
             opt.zero_grad()
         print(f"epoch {epoch + 1}: {time.perf_counter() - started:.0f} s", flush=True)
     model.eval()
-    with torch.no_grad():
-        p_ft = np.concatenate([torch.sigmoid(model(**enc)).numpy()
-                               for enc, _, _ in batches(dev, 64)])
 
-    # the shipped model's calibrated probabilities and the boundary-rule vetoes, per dev case
-    weights = me._model()
-    rows = [next(r for r in me.turn_rows(case_transcript(c)) if r.unit.utterance.index == c.target)
-            for c in dev]
-    z = me.design_matrix(rows, me.encode_rows(rows)) @ weights.weights + weights.bias
-    p_embed = 1.0 / (1.0 + np.exp(-(weights.platt_a * z + weights.platt_b)))
-    open_ids = np.array([[m in r.unit.ids and not (
-        m in r.vetoed and (r.hits.get(m) is None or r.hits[m].counter)) for m in IDS]
-        for r in rows])
+    def compare(label: str, held: list) -> None:
+        with torch.no_grad():
+            p_ft = np.concatenate([torch.sigmoid(model(**enc)).numpy()
+                                   for enc, _, _ in batches(held, 64)])
+        # the shipped model's calibrated probabilities and the boundary-rule vetoes, per case
+        weights = me._model()
+        rows = [next(r for r in me.turn_rows(case_transcript(c))
+                     if r.unit.utterance.index == c.target) for c in held]
+        z = me.design_matrix(rows, me.encode_rows(rows)) @ weights.weights + weights.bias
+        p_embed = 1.0 / (1.0 + np.exp(-(weights.platt_a * z + weights.platt_b)))
+        open_ids = np.array([[m in r.unit.ids and not (
+            m in r.vetoed and (r.hits.get(m) is None or r.hits[m].counter)) for m in IDS]
+            for r in rows])
 
-    def score(p: np.ndarray, th: float) -> tuple[float, float]:
-        s = Scores("x")
-        for c, row, ok in zip(dev, p, open_ids, strict=True):
-            s.add(c, set(c.labels), {m for m, v, o in zip(IDS, row, ok, strict=True)
-                                     if o and v >= th}, IDS)
-        return s.family_macro_f1, s.macro_f1
+        def score(p: np.ndarray, th: float) -> tuple[float, float]:
+            s = Scores("x")
+            for c, row, ok in zip(held, p, open_ids, strict=True):
+                s.add(c, set(c.labels), {m for m, v, o in zip(IDS, row, ok, strict=True)
+                                         if o and v >= th}, IDS)
+            return s.family_macro_f1, s.macro_f1
 
-    print(f"\ndev split, {len(dev)} client cases; family / id macro-F1 by threshold")
-    for name, p in (("embed.v1 probabilities", p_embed), ("fine-tuned encoder", p_ft),
-                    ("average of the two", (p_embed + p_ft) / 2)):
-        cells = "  ".join(f"{th:.1f}: {f:.3f} / {i:.3f}" for th in THRESHOLDS
-                          for f, i in [score(p, th)])
-        print(f"  {name:<24} {cells}")
+        shipped = evaluate(held, split="dev", detector=me.NAME).system
+        print(f"\n{label}, {len(held)} client cases; {me.NAME} as shipped "
+              f"{shipped.family_macro_f1:.3f} / {shipped.macro_f1:.3f}; "
+              "family / id macro-F1 by threshold")
+        for name, p in (("embed.v1 probabilities", p_embed), ("fine-tuned encoder", p_ft),
+                        ("average of the two", (p_embed + p_ft) / 2)):
+            cells = "  ".join(f"{th:.1f}: {f:.3f} / {i:.3f}" for th in THRESHOLDS
+                              for f, i in [score(p, th)])
+            print(f"  {name:<24} {cells}", flush=True)
+
+    compare("dev split, corpora/markers", dev)
+    if args.episodes:
+        compare("dev split, running conversation (client turns of the coded episodes)",
+                dev_conv)
     if args.speed:
         speed_figures(model, torch, model_dir, args.context_words, args.max_tokens)
 
