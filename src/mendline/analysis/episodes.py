@@ -183,6 +183,8 @@ def _holds_back(text: str) -> bool:
 def _reserved(u: Utterance) -> bool:
     text = spoken(u)
     return _holds_back(text) or (u.words < _HEDGE_OK_WORDS and bool(_HEDGED.search(text)))
+
+
 _LAST_TIME = folded(
     r"\b(?:last (?:week|time|session)|the other week|(?:at )?the end (?:of )?last|"
     r"since (?:we )?(?:last )?(?:spoke|met|talked)|after last (?:time|week|session)|"
@@ -401,9 +403,10 @@ def _judge(
     # Asking to leave ("Can we do it next week? I have to collect the kids.") is leaving the
     # conversation, whatever it promises for later; so is talk of not coming back ("I'll think
     # about whether I'm coming back." then "We'll see.").
-    deferred = bool(_DEFERRING.search(spoken(last_u))) and (
-        engaged > 0 or last_u.words >= _DEFERRED_WORDS) and not wants_out(spoken(last_u)) and \
-        not any(_QUITTING.search(text) for text in said_after_last)
+    deferred = (bool(_DEFERRING.search(spoken(last_u)))
+                and (engaged > 0 or last_u.words >= _DEFERRED_WORDS)
+                and not wants_out(spoken(last_u))
+                and not any(_QUITTING.search(text) for text in said_after_last))
     if tail and last != "re-engaged" and not deferred and (
             "strain" in tail or "appeasing" in tail) and (
             tail.count("re-engaged") <= len(tail) // 2):
