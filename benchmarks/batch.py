@@ -68,8 +68,7 @@ def main() -> None:
             times = []
             for run in range(args.runs):
                 out = work / f"out-{engine}-{workers}-{run}"
-                if embeddings.available():  # no text cache carried from the last run
-                    embeddings.get_encoder()._cache.clear()
+                embeddings.clear_caches()  # no text cache carried from the last run
                 start = time.perf_counter()
                 summary = run_jobs(jobs, out, engine=engine, workers=workers, master="local[2]")
                 times.append(time.perf_counter() - start)

@@ -42,7 +42,14 @@ from pathlib import Path
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
-from training import THRESHOLDS, f1, oof_logits, two_kinds_weights, with_conversation
+from training import (
+    THRESHOLDS,
+    f1,
+    family_thresholds,
+    oof_logits,
+    two_kinds_weights,
+    with_conversation,
+)
 
 from mendline.analysis import embeddings, markers, markers_embed
 from mendline.analysis.markers import FEATURE_NAMES, cue_bucket
@@ -143,36 +150,6 @@ def _train_id(k, xs_tr, ytr, gtr, btr, xs_dv, ydv, bdv, c, weight, otr, odv):
     return lr, (a, b, threshold, floors), max(scores), dev_f1, p
 
 
-_FAMILY_GRID = np.arange(0.2, 0.951, 0.025)
-# A family threshold is kept only when it beats the ids alone by this much held-out F1.
-_FAMILY_MIN_GAIN = 0.01
-
-
-def _family_thresholds(y_pool: np.ndarray, pooled: list[np.ndarray], thresholds: list[float],
-                       signed: list[set[str]], weight=None) -> dict[str, float | None]:
-    """Per family, the noisy-OR threshold that best adds to the ids' own decisions.
-
-    Ids of one family compete for the same turns (a complaint about the therapist or a
-    rejected intervention?), so each id alone can stay under its threshold on a turn that
-    plainly carries the family. The chance that at least one id is present,
-    1 - prod(1 - p_id), catches those turns; the detector then reports the likeliest id.
-    """
-    out: dict[str, float | None] = {}
-    for fam in ("withdrawal", "confrontation"):
-        cols = [k for k, m in enumerate(TRANSCRIPT_MARKERS) if m.startswith(fam)]
-        gold = y_pool[:, cols].any(axis=1)
-        probs = np.column_stack([pooled[k] for k in cols])
-        ids = np.column_stack([pooled[k] >= thresholds[k] for k in cols]).any(axis=1)
-        noisy = 1 - np.prod(1 - probs, axis=1)
-        noisy[[fam not in row for row in signed]] = 0.0  # as markers_embed does
-        base = f1(gold, ids, weight)
-        best = max((f1(gold, ids | (noisy >= th), weight), float(th)) for th in _FAMILY_GRID)
-        out[fam] = round(best[1], 3) if best[0] >= base + _FAMILY_MIN_GAIN else None
-        print(f"family {fam}: held-out F1 {base:.3f} from the ids alone, {best[0]:.3f} with "
-              f"noisy-OR >= {best[1]:.3f} -> {'kept' if out[fam] else 'not kept'}")
-    return out
-
-
 def _search(xtr, ytr, gtr, btr, xdv, ydv, bdv, weight, otr, odv):
     best = None
     for scale in _GRID_SCALE:
@@ -245,7 +222,7 @@ def main(argv: list[str]) -> None:
         }
         print(f"{mid:44} train+ {ytr[:, k].sum():4d} dev+ {ydv[:, k].sum():3d} "
               f"held-out F1 {f_pool:.2f} dev F1 {f_dev:.2f} at {threshold:.2f}")
-    families = _family_thresholds(np.concatenate([ytr, ydv]), pooled, thresholds,
+    families = family_thresholds(np.concatenate([ytr, ydv]), pooled, thresholds,
                                   signed_tr + signed_dv, weight)
     digest = hashlib.sha256()
     for f in files:

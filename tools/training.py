@@ -14,9 +14,10 @@ from sklearn.model_selection import GroupKFold
 
 from mendline.evaluation import Case
 from mendline.evaluation_repairs import load_episode_cases, turn_cases
+from mendline.vocabulary import TRANSCRIPT_MARKERS
 
 __all__ = ["EPISODE_FILES", "THRESHOLDS", "episode_turns", "f1", "oof_logits",
-           "two_kinds_weights", "with_conversation"]
+           "two_kinds_weights", "with_conversation", "family_thresholds"]
 
 # Where a marker model's decision threshold may sit (Platt-calibrated probabilities). The
 # floor was 0.3 until the running-conversation turns joined the pool; with them, five ids
@@ -82,3 +83,33 @@ def with_conversation(cases: list[Case], files: list[str]
     ``two_kinds_weights`` weighs against the corpus."""
     turns = episode_turns(EPISODE_FILES, "client")
     return [*cases, *turns], [*files, *map(str, EPISODE_FILES)], {c.id for c in turns}
+
+
+_FAMILY_GRID = np.arange(0.2, 0.951, 0.025)
+# A family threshold is kept only when it beats the ids alone by this much held-out F1.
+_FAMILY_MIN_GAIN = 0.01
+
+
+def family_thresholds(y_pool: np.ndarray, pooled: list[np.ndarray], thresholds: list[float],
+                       signed: list[set[str]], weight=None) -> dict[str, float | None]:
+    """Per family, the noisy-OR threshold that best adds to the ids' own decisions.
+
+    Ids of one family compete for the same turns (a complaint about the therapist or a
+    rejected intervention?), so each id alone can stay under its threshold on a turn that
+    plainly carries the family. The chance that at least one id is present,
+    1 - prod(1 - p_id), catches those turns; the detector then reports the likeliest id.
+    """
+    out: dict[str, float | None] = {}
+    for fam in ("withdrawal", "confrontation"):
+        cols = [k for k, m in enumerate(TRANSCRIPT_MARKERS) if m.startswith(fam)]
+        gold = y_pool[:, cols].any(axis=1)
+        probs = np.column_stack([pooled[k] for k in cols])
+        ids = np.column_stack([pooled[k] >= thresholds[k] for k in cols]).any(axis=1)
+        noisy = 1 - np.prod(1 - probs, axis=1)
+        noisy[[fam not in row for row in signed]] = 0.0  # as markers_embed does
+        base = f1(gold, ids, weight)
+        best = max((f1(gold, ids | (noisy >= th), weight), float(th)) for th in _FAMILY_GRID)
+        out[fam] = round(best[1], 3) if best[0] >= base + _FAMILY_MIN_GAIN else None
+        print(f"family {fam}: held-out F1 {base:.3f} from the ids alone, {best[0]:.3f} with "
+              f"noisy-OR >= {best[1]:.3f} -> {'kept' if out[fam] else 'not kept'}")
+    return out

@@ -83,11 +83,13 @@ def test_hard_cases_still_hold(encoder: embeddings.Encoder, therapist: str, clie
 
 
 @pytest.mark.parametrize(("therapist", "client", "marker_id", "present"), ALL_POSITIVE)
+@pytest.mark.parametrize("detector", [d for d in (NAME, "markers.ft.v1") if d in DETECTORS])
 def test_a_flag_without_a_phrase_says_what_the_turn_resembles(
         encoder: embeddings.Encoder, therapist: str, client: str, marker_id: str,
-        present: bool) -> None:
+        present: bool, detector: str) -> None:
     t = _t(("therapist", therapist), ("client", client))
-    for m in detect_markers(t, NAME):
+    for m in detect_markers(t, detector):
+        assert m.detector == detector and 0.0 <= m.confidence <= 1.0
         if "no specific phrase matched" in m.why:
             assert m.why.startswith("reads like ")
             assert m.evidence == t.utterances[m.utterance].text.strip()

@@ -42,6 +42,9 @@ __all__ = [
     "INSTALL_HINT",
     "available",
     "get_encoder",
+    "load_tokenizer",
+    "onnx_session",
+    "clear_caches",
     "cosine",
 ]
 
@@ -103,8 +106,6 @@ class Encoder:
                 "sentence embeddings need the optional extra (missing: "
                 f"{', '.join(missing)}); install it with: {INSTALL_HINT}")
         import numpy
-        import onnxruntime
-        from tokenizers import Tokenizer
 
         self._np = numpy
         model = resources.files(_MODEL_PACKAGE).joinpath("model.onnx")
@@ -112,27 +113,16 @@ class Encoder:
             raise EmbeddingsUnavailable(
                 f"the embedding model file is missing from the {_MODEL_PACKAGE} package; "
                 f"reinstall it with: {INSTALL_HINT}")
-        tok_file = resources.files("mendline").joinpath(_TOKENIZER_RESOURCE)
-        self._tokenizer = Tokenizer.from_str(tok_file.read_text("utf-8"))
-        self._tokenizer.no_padding()  # the file pads to a fixed 128: pad per batch instead
-        self._tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
-        self._tokenizer.enable_truncation(max_length=max_tokens)
-        opts = onnxruntime.SessionOptions()
-        opts.intra_op_num_threads = threads or _threads()
-        opts.inter_op_num_threads = 1
-        opts.execution_mode = onnxruntime.ExecutionMode.ORT_SEQUENTIAL
-        opts.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
-        opts.log_severity_level = 3  # warnings from the runtime are not ours to print
-        # Idle threads sleep instead of spinning: on a busy 2-core machine spinning threads
-        # steal the cores the work needs (measured: 17 -> 11 ms per text under load).
-        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        with resources.as_file(model) as path:
-            self._session = onnxruntime.InferenceSession(
-                str(path), opts, providers=["CPUExecutionProvider"])
+        self._tokenizer = load_tokenizer(max_tokens)
+        self._session = onnx_session(model, threads)
         self.batch_size = batch_size
         self._cache: OrderedDict[str, Any] = OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.Lock()
+
+    def clear_cache(self) -> None:
+        with self._lock:
+            self._cache.clear()
 
     def _run(self, texts: list[str]) -> np.ndarray:
         np = self._np
@@ -175,10 +165,51 @@ class Encoder:
         return out
 
 
+def load_tokenizer(max_tokens: int = _MAX_TOKENS) -> Any:
+    """The vendored all-MiniLM-L6-v2 WordPiece tokenizer, padding per batch (the file pads
+    every text to a fixed 128 tokens, which would make short turns cost as much as long
+    ones) and cutting at ``max_tokens`` (the longer part of a pair first)."""
+    from tokenizers import Tokenizer
+
+    tok_file = resources.files("mendline").joinpath(_TOKENIZER_RESOURCE)
+    tokenizer = Tokenizer.from_str(tok_file.read_text("utf-8"))
+    tokenizer.no_padding()
+    tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+    tokenizer.enable_truncation(max_length=max_tokens)
+    return tokenizer
+
+
+def onnx_session(model: Any, threads: int | None = None) -> Any:
+    """An onnxruntime CPU session for the packaged model file ``model`` (a resource)."""
+    import onnxruntime
+
+    opts = onnxruntime.SessionOptions()
+    opts.intra_op_num_threads = threads or _threads()
+    opts.inter_op_num_threads = 1
+    opts.execution_mode = onnxruntime.ExecutionMode.ORT_SEQUENTIAL
+    opts.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
+    opts.log_severity_level = 3  # warnings from the runtime are not ours to print
+    # Idle threads sleep instead of spinning: on a busy 2-core machine spinning threads
+    # steal the cores the work needs (measured: 17 -> 11 ms per text under load).
+    opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    with resources.as_file(model) as path:
+        return onnxruntime.InferenceSession(str(path), opts,
+                                            providers=["CPUExecutionProvider"])
+
+
 @lru_cache(maxsize=1)
 def get_encoder() -> Encoder:
     """The process-wide encoder (built on first use)."""
     return Encoder()
+
+
+def clear_caches() -> None:
+    """Forget every text the encoders have seen (benchmarks time cold runs after this)."""
+    from mendline.analysis import markers_ft
+
+    for built in (get_encoder, markers_ft.get_scorer):
+        if built.cache_info().currsize:
+            built().clear_cache()
 
 
 def cosine(a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -76,6 +76,9 @@ __all__ = [
     "design_matrix",
     "signed_families",
     "may_show",
+    "Thresholds",
+    "decide",
+    "thresholds",
     "register",
 ]
 
@@ -198,17 +201,25 @@ def design_matrix(rows: list[TurnRow], client: np.ndarray) -> np.ndarray:
 
 
 @dataclass(frozen=True, slots=True)
-class _Model:
-    weights: Any  # (n_features, n_ids) float32
-    bias: Any  # (n_ids,)
-    platt_a: Any
-    platt_b: Any
+class Thresholds:
+    """How a detector turns calibrated probabilities into markers (``decide``), per id in
+    ``TRANSCRIPT_MARKERS`` order."""
+
     threshold: Any
     strong_floor: Any  # precision of strong, uncountered cue hits on TRAIN: a confidence floor
     medium_floor: Any
     # per family, the noisy-OR threshold above which the likeliest id is reported even if no
     # id reached its own threshold (None: off); see tools/train_markers_embed.py
     family_threshold: dict[str, float | None]
+
+
+@dataclass(frozen=True, slots=True)
+class _Model:
+    weights: Any  # (n_features, n_ids) float32
+    bias: Any  # (n_ids,)
+    platt_a: Any
+    platt_b: Any
+    decision: Thresholds
 
 
 @lru_cache(maxsize=1)
@@ -233,9 +244,20 @@ def _model() -> _Model:
         return np.array([m[key] for m in ms], dtype=np.float32)
 
     return _Model(np.array([m["weights"] for m in ms], dtype=np.float32).T, col("bias"),
-                  col("platt_a"), col("platt_b"), col("threshold"),
-                  col("strong_rule_precision"), col("medium_rule_precision"),
-                  dict(raw.get("family_thresholds") or {}))
+                  col("platt_a"), col("platt_b"), thresholds(raw))
+
+
+def thresholds(raw: dict[str, Any]) -> Thresholds:
+    """The decision part of a stored model (``markers`` per id, ``family_thresholds``)."""
+    import numpy as np
+
+    ms = [raw["markers"][mid] for mid in TRANSCRIPT_MARKERS]
+
+    def col(key: str) -> np.ndarray:
+        return np.array([m[key] for m in ms], dtype=np.float32)
+
+    return Thresholds(col("threshold"), col("strong_rule_precision"),
+                      col("medium_rule_precision"), dict(raw.get("family_thresholds") or {}))
 
 
 def _why(mid: str, hit: Hit | None, r: TurnRow) -> str:
@@ -254,11 +276,23 @@ def _run(t: Transcript) -> list[Marker]:
     rows = turn_rows(t, stretched=True)
     if not rows:
         return []
-    mk = _markers()
     model = _model()
     x = design_matrix(rows, encode_rows(rows))
     z = x @ model.weights + model.bias
     p = 1.0 / (1.0 + np.exp(-np.clip(model.platt_a * z + model.platt_b, -30.0, 30.0)))
+    return decide(rows, p, model.decision, NAME)
+
+
+def decide(rows: list[TurnRow], p: np.ndarray, model: Thresholds, name: str) -> list[Marker]:
+    """The markers to report from each row's calibrated probabilities ``p`` (rows x ids):
+    what every model-based detector shares once it has its probabilities.
+
+    Per id: the 3RS boundary rules first (``may_show``), a phrase cue's training precision as
+    a floor, then the id's threshold; a short turn needs a sign of its own for a
+    confrontation; a family no id of which passed may still be reported through
+    ``_family_fallback``; and one stretch of speech moves one way (``one_direction``).
+    """
+    mk = _markers()
     out = []
     for k, r in enumerate(rows):
         probs: dict[str, float] = {}  # ids the boundary rules leave open, with their prob
@@ -288,7 +322,7 @@ def _run(t: Transcript) -> list[Marker]:
             hit = r.hits.get(mid)
             span = hit.span if hit is not None else whole_span(r.utterance)
             why = _why_family(mid) if mid in extra and hit is None else _why(mid, hit, r)
-            out.append(mk.unit_marker(r.unit, mid, conf, span, why, NAME))
+            out.append(mk.unit_marker(r.unit, mid, conf, span, why, name))
     return mk.strongest(out)
 
 

@@ -1,0 +1,247 @@
+"""``markers.ft.v1``: a sentence encoder fine-tuned on 3RS markers (optional extra).
+
+``markers.embed.v1`` feeds a *frozen* sentence vector of the client's words to a logistic
+model. Here the encoder itself (all-MiniLM-L6-v2) was trained end to end to read a client
+turn the way 3RS coders do (Eubanks, Muran & Safran, 2015): against what the therapist had
+just said. It reads a pair, the therapist's previous turn (its last ``CONTEXT_WORDS`` words)
+and the client's words, and gives one probability per marker id. "Fine." after "How was
+your week?" and after "How did it feel when I said that?" are different inputs to it.
+
+Its probabilities are blended with those of ``markers.lr.v1`` (phrase cues and
+conversational context: the client's own usual reply length, pauses, clipped runs, which a
+pair of texts cannot show), ``WEIGHT`` to the encoder; then everything that decides what
+is reported is shared with ``markers.embed.v1`` (:func:`.markers_embed.decide`): the 3RS
+boundary-rule vetoes, cue floors, per-id thresholds, the family fallback and one direction
+per stretch of speech.
+
+The encoder is trained by ``tools/train_markers_ft.py encoder`` (PyTorch, offline) on the
+TRAIN split and exported as an int8 ONNX file, ``data/models/markers_ft_v1.onnx``; the
+blend weight and the thresholds are chosen on the DEV split by ``tools/train_markers_ft.py
+combine`` and stored in ``data/models/markers_ft_v1.json``. At run time it needs what the
+``embeddings`` extra installs (onnxruntime, tokenizers); no PyTorch, nothing downloaded.
+Cost: one encoder pass per client unit, in place of the frozen encoder's pass.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from functools import lru_cache
+from importlib import resources
+from typing import TYPE_CHECKING, Any
+
+from mendline.analysis import embeddings
+from mendline.analysis.acts import previous_therapist
+from mendline.analysis.result import Marker
+from mendline.transcript import Transcript, Utterance
+from mendline.vocabulary import TRANSCRIPT_MARKERS
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from mendline.analysis.markers import Detector
+    from mendline.analysis.markers_embed import Thresholds, TurnRow
+
+__all__ = ["NAME", "CONTEXT_WORDS", "MAX_TOKENS", "ONNX_RESOURCE", "MODEL_RESOURCE",
+           "context_of", "unit_pairs", "PairScorer", "blend", "logit", "calibrate",
+           "available", "register"]
+
+NAME = "markers.ft.v1"
+ONNX_RESOURCE = "data/models/markers_ft_v1.onnx"
+MODEL_RESOURCE = "data/models/markers_ft_v1.json"
+#: Words of the therapist's turn before a client turn that the encoder reads with it. 3RS
+#: markers are judged against what the therapist had just said (a short answer to a feeling
+#: question vs to a factual one), so the pair, not the client text alone, is encoded.
+CONTEXT_WORDS = 32
+#: Tokens per pair, both parts together; the longer part is cut first.
+MAX_TOKENS = 128
+_REQUIRED = ("numpy", "onnxruntime", "tokenizers")
+_BATCH = 32
+_CACHE_SIZE = 4096
+
+
+def context_of(t: Transcript, index: int) -> str:
+    """The last ``CONTEXT_WORDS`` words of the therapist turn just before utterance
+    ``index`` (the turn the context features read, ``acts.previous_therapist``), or ''."""
+    prev = previous_therapist(t, index)
+    return " ".join(prev.text.split()[-CONTEXT_WORDS:]) if prev is not None else ""
+
+
+def client_context_of(t: Transcript, index: int) -> str:
+    """The last ``CONTEXT_WORDS`` words of the client turn just before therapist utterance
+    ``index`` (within three turns), or '': what a repair attempt responds to."""
+    from mendline.transcript import Role
+
+    for j in range(index - 1, max(-1, index - 4), -1):
+        if t.utterances[j].role is Role.CLIENT:
+            return " ".join(t.utterances[j].text.split()[-CONTEXT_WORDS:])
+    return ""
+
+
+def spoken_text(u: Utterance) -> str:
+    """A therapist turn as said aloud (annotations blanked), whitespace normalised."""
+    from mendline.analysis.acts import spoken
+
+    return " ".join(spoken(u).split())
+
+
+def unit_pairs(t: Transcript, rows: Sequence[TurnRow]) -> list[tuple[str, str]]:
+    """(therapist context, client words) for each row, as the encoder was trained on them;
+    a stretch of a long turn is read with its turn's context."""
+    return [(context_of(t, r.unit.turn.index), " ".join(r.utterance.text.split()))
+            for r in rows]
+
+
+def _found(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def available() -> bool:
+    """The packages are importable and the model files are installed (nothing loaded)."""
+    files = resources.files("mendline")
+    return (all(_found(n) for n in _REQUIRED) and files.joinpath(ONNX_RESOURCE).is_file()
+            and files.joinpath(MODEL_RESOURCE).is_file())
+
+
+class PairScorer:
+    """Per-id probabilities for (context, client words) pairs, batched and cached.
+
+    Batches are sorted by length and padded per batch: the cost of a pair is its own length.
+    """
+
+    def __init__(self, model: Any = None, *, threads: int | None = None) -> None:
+        import numpy
+
+        self._np = numpy
+        model = model or resources.files("mendline").joinpath(ONNX_RESOURCE)
+        if not model.is_file():
+            raise embeddings.EmbeddingsUnavailable(
+                f"the encoder of {NAME} ({ONNX_RESOURCE}) is missing from this installation; "
+                "reinstall Mendline")
+        self._tokenizer = embeddings.load_tokenizer(MAX_TOKENS)
+        self._session = embeddings.onnx_session(model, threads)
+        self._cache: OrderedDict[tuple[str, str], Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def clear_cache(self) -> None:
+        with self._lock:
+            self._cache.clear()
+
+    def _run(self, pairs: list[tuple[str, str]]) -> np.ndarray:
+        np = self._np
+        encs = self._tokenizer.encode_batch(pairs)
+        feed = {"input_ids": np.array([e.ids for e in encs], dtype=np.int64),
+                "attention_mask": np.array([e.attention_mask for e in encs], dtype=np.int64),
+                "token_type_ids": np.array([e.type_ids for e in encs], dtype=np.int64)}
+        (logits,) = self._session.run(None, feed)
+        return 1.0 / (1.0 + np.exp(-np.clip(logits.astype(np.float64), -30.0, 30.0)))
+
+    def probabilities(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
+        """An (n, ids) array in ``TRANSCRIPT_MARKERS`` order."""
+        np = self._np
+        out = np.zeros((len(pairs), len(TRANSCRIPT_MARKERS)))
+        todo: dict[tuple[str, str], list[int]] = {}
+        with self._lock:
+            for i, pair in enumerate(pairs):
+                if (hit := self._cache.get(pair)) is not None:
+                    self._cache.move_to_end(pair)
+                    out[i] = hit
+                else:
+                    todo.setdefault(pair, []).append(i)
+        pending = sorted(todo, key=lambda p: len(p[0]) + len(p[1]))
+        for start in range(0, len(pending), _BATCH):
+            chunk = pending[start:start + _BATCH]
+            probs = self._run(chunk)
+            with self._lock:
+                for pair, row in zip(chunk, probs, strict=True):
+                    out[todo[pair]] = row
+                    self._cache[pair] = row
+                    if len(self._cache) > _CACHE_SIZE:
+                        self._cache.popitem(last=False)
+        return out
+
+
+@lru_cache(maxsize=1)
+def get_scorer() -> PairScorer:
+    """The process-wide scorer (built on first use)."""
+    return PairScorer()
+
+
+@lru_cache(maxsize=1)
+def _settings() -> tuple[float, np.ndarray, np.ndarray, Thresholds]:
+    from mendline.analysis import markers, markers_embed
+
+    path = resources.files("mendline").joinpath(MODEL_RESOURCE)
+    raw = json.loads(path.read_text("utf-8"))
+    if (raw["context_words"], raw["max_tokens"]) != (CONTEXT_WORDS, MAX_TOKENS) or tuple(
+            raw["base_features"]) != markers.FEATURE_NAMES:
+        raise embeddings.EmbeddingsUnavailable(
+            f"{MODEL_RESOURCE} does not match this version of Mendline; rerun "
+            "python tools/train_markers_ft.py combine")
+    import numpy as np
+
+    ms = [raw["markers"][mid] for mid in TRANSCRIPT_MARKERS]
+    return (float(raw["weight"]), np.array([m["platt_a"] for m in ms]),
+            np.array([m["platt_b"] for m in ms]), markers_embed.thresholds(raw))
+
+
+def lr_probabilities(rows: Sequence[TurnRow]) -> np.ndarray:
+    """``markers.lr.v1``'s calibrated probabilities for each row (rows x ids)."""
+    import numpy as np
+
+    from mendline.analysis import markers
+
+    probs = markers.model_probabilities()
+    return np.array([probs(r.base) for r in rows]).reshape(len(rows), len(TRANSCRIPT_MARKERS))
+
+
+def blend(p_ft: np.ndarray, p_lr: np.ndarray, weight: float) -> np.ndarray:
+    """The detector's raw score: ``weight`` to the encoder, the rest to ``markers.lr.v1``."""
+    return weight * p_ft + (1.0 - weight) * p_lr
+
+
+def logit(p: np.ndarray) -> np.ndarray:
+    import numpy as np
+
+    q = np.clip(p, 1e-6, 1.0 - 1e-6)
+    return np.log(q / (1.0 - q))
+
+
+def calibrate(raw: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Per id, Platt's sigmoid on the blend's logit: a confidence that means what it says
+    (of the turns given 0.7, about 7 in 10 were coded so on DEV)."""
+    import numpy as np
+
+    return 1.0 / (1.0 + np.exp(-np.clip(a * logit(raw) + b, -30.0, 30.0)))
+
+
+def _run(t: Transcript) -> list[Marker]:
+    from mendline.analysis import markers_embed
+
+    rows = markers_embed.turn_rows(t, stretched=True)
+    if not rows:
+        return []
+    weight, a, b, decision = _settings()
+    raw = blend(get_scorer().probabilities(unit_pairs(t, rows)), lr_probabilities(rows), weight)
+    return markers_embed.decide(rows, calibrate(raw, a, b), decision, NAME)
+
+
+def register(registry: dict[str, Detector]) -> bool:
+    """Add ``markers.ft.v1`` to ``registry`` when it can run here; True if added."""
+    if not available():
+        return False
+    from mendline.analysis import markers
+
+    registry[NAME] = markers.Detector(
+        NAME, TRANSCRIPT_MARKERS,
+        "an encoder fine-tuned on 3RS markers (all-MiniLM-L6-v2, offline) reading each client "
+        "turn with the therapist's turn before it, blended with the phrase-and-context model; "
+        "may flag a paraphrase with no listed phrase; 3RS boundary-rule vetoes apply",
+        _run)
+    return True

