@@ -48,6 +48,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "src" / "mendline" / "data" / "models" / "markers_ft_v1.onnx"
+REPAIRS_OUT = OUT.with_name("repairs_ft_v1.onnx")
 
 
 def _torch():
@@ -96,15 +97,14 @@ def training_cases(split: str, task: str = "markers") -> list:
 
 
 def pair(case, task: str = "markers") -> tuple[str, str]:
-    from mendline.analysis import markers_ft
+    from mendline.analysis import markers_ft, repairs_ft
     from mendline.evaluation import case_transcript
 
     t = case_transcript(case)
     if task == "markers":
         return markers_ft.context_of(t, case.target), " ".join(
             t.utterances[case.target].text.split())
-    return markers_ft.client_context_of(t, case.target), markers_ft.spoken_text(
-        t.utterances[case.target])
+    return repairs_ft.turn_pairs(t, [t.utterances[case.target]])[0]
 
 
 def export(model, torch, out: Path) -> None:
@@ -185,7 +185,7 @@ def train_encoder(args) -> None:
         p = np.concatenate([torch.sigmoid(model(**enc)).numpy() for enc, _, _ in batches(dev, 64)])
     if args.dev_probs:
         np.save(args.dev_probs, p)
-    export(model, torch, Path(args.out))
+    export(model, torch, Path(args.out or (OUT if args.task == "markers" else REPAIRS_OUT)))
 
 
 # Encoder weights tried in the blend with markers.lr.v1 (1.0: the encoder alone; 0.0:
@@ -197,7 +197,7 @@ def _dev_matrix(onnx: Path):
     """DEV rows with everything the blend needs, one per client case (corpus and episodes)."""
     from training import EPISODE_FILES, episode_turns
 
-    from mendline.analysis import markers, markers_embed, markers_ft
+    from mendline.analysis import embeddings, markers, markers_embed, markers_ft
     from mendline.evaluation import case_transcript
     from mendline.vocabulary import TRANSCRIPT_MARKERS as IDS
 
@@ -216,7 +216,7 @@ def _dev_matrix(onnx: Path):
         conv.append(c.id in conversation)
         groups.append(c.author or "A")
     started = time.perf_counter()
-    p_ft = markers_ft.PairScorer(onnx).probabilities(pairs)
+    p_ft = embeddings.PairScorer(onnx, markers_ft.MAX_TOKENS).probabilities(pairs)
     print(f"{len(rows)} DEV client cases ({sum(conv)} of running conversation); encoder "
           f"{time.perf_counter() - started:.1f} s", flush=True)
     lr = markers._model()
@@ -255,11 +255,16 @@ def _platt(p_raw, y, cover, open_, rows) -> tuple[np.ndarray, np.ndarray]:
     return a, b
 
 
-def _thresholds(p, y, cover, weight, rows, policy: str) -> np.ndarray:
+# Repairs keep tools/train_repairs.py's range: never under its floor of 0.4, which halved
+# the plain counsellor turns flagged in real MI chat.
+_REPAIR_GRID = np.arange(0.4, 0.801, 0.05)
+
+
+def _thresholds(p, y, cover, weight, rows, policy: str, grid=_GRID) -> np.ndarray:
     """Per-id thresholds (or one shared by every id) that maximise held-out F1 on ``rows``."""
     from training import f1
 
-    THRESHOLDS = _GRID  # noqa: N806
+    THRESHOLDS = grid  # noqa: N806
 
     def score(k, th):
         m = rows & cover[:, k]
@@ -351,6 +356,134 @@ def combine(args) -> None:
     print(f"chose {policy} thresholds, encoder weight {w}; wrote {out}")
 
 
+def _repair_dev_matrix(onnx: Path, oof_file: Path):
+    """DEV therapist turns with what the repair blend needs: the encoder's and the plain
+    model's probabilities, and where the detector's gates let each strategy through.
+
+    ``repairs.lr.v1`` is fitted on TRAIN and DEV together, so its probabilities for DEV
+    turns are read from ``oof_file`` (``tools/train_repairs.py --oof-out``: out of fold,
+    folds leaving writers out); a turn missing from it is left out.
+    """
+    from training import EPISODE_FILES, episode_turns
+
+    from mendline.analysis import embeddings, repairs, repairs_ft
+    from mendline.analysis.markers import detect_markers
+    from mendline.evaluation import case_transcript
+    from mendline.vocabulary import METACOMMUNICATION, STRATEGIES
+
+    conversation = {c.id for c in episode_turns(EPISODE_FILES, "therapist")}
+    oof = json.loads(oof_file.read_text("utf-8"))
+    plain = repairs._model()
+    strict = plain.strict
+    pairs, p_lr, y, gate, needs_strict, conv, groups = [], [], [], [], [], [], []
+    missing = 0
+    for c in training_cases("dev", "repairs"):
+        t = case_transcript(c)
+        row = next((r for r in repairs.featurize(t, detect_markers(t))
+                    if r[0].index == c.target), None)
+        if row is None:
+            continue
+        if c.id not in oof:
+            missing += 1
+            continue
+        u, ctx, x = row
+        encoded = repairs.could_be_repair(ctx, x) and repairs._worth_encoding(x)
+        hits = repairs.strategy_hits(u.text, ctx)
+        ok = [encoded and not (sid in METACOMMUNICATION and "flag:resistance" in x)
+              and not repairs._vetoed(sid, hits.get(sid), x)
+              and repairs.allowed(sid, 1.0, 0.0, ctx, x, strict) for sid in STRATEGIES]
+        gate.append(ok)
+        needs_strict.append([o and not repairs.allowed(sid, strict - 1e-9, 0.0, ctx, x, strict)
+                             for o, sid in zip(ok, STRATEGIES, strict=True)])
+        pairs.append(repairs_ft.turn_pairs(t, [u])[0])
+        p_lr.append(oof[c.id])
+        y.append([sid in c.labels for sid in STRATEGIES])
+        conv.append(c.id in conversation)
+        groups.append(c.author or "A")
+    p_ft = embeddings.PairScorer(onnx, repairs_ft.MAX_TOKENS).probabilities(pairs)
+    print(f"{len(y)} DEV therapist cases ({sum(conv)} of running conversation), "
+          f"{int(np.array(gate).any(axis=1).sum())} past the gates; {missing} not in "
+          f"{oof_file.name}, left out", flush=True)
+    return (p_ft, np.array(p_lr), np.array(y), np.array(gate), np.array(needs_strict),
+            np.array(conv), groups, strict)
+
+
+def combine_repairs(args) -> None:
+    """Choose the repair blend on DEV and write ``repairs_ft_v1.json`` (an experiment)."""
+    from sklearn.model_selection import GroupKFold
+    from training import f1, two_kinds_weights
+
+    from mendline.analysis import markers_ft, repairs, repairs_ft
+    from mendline.vocabulary import METACOMMUNICATION, STRATEGIES
+
+    if not args.plain_oof:
+        sys.exit("combine --task repairs needs --plain-oof FILE (tools/train_repairs.py "
+                 "--by-author --oof-out FILE)")
+    p_ft, p_lr, y, gate, needs_strict, conv, groups, strict = _repair_dev_matrix(
+        Path(args.onnx), Path(args.plain_oof))
+    weight = two_kinds_weights(conv)
+    if weight is None:
+        weight = np.ones(len(y))
+    cover = np.ones_like(y)
+    meta = np.array([sid in METACOMMUNICATION for sid in STRATEGIES])
+
+    def probs(w: float, rows: np.ndarray):
+        raw = markers_ft.blend(p_ft, p_lr, w)
+        a, b = _platt(raw, y, cover, gate, rows)
+        p = markers_ft.calibrate(raw, a, b)
+        # what the detector's gates let through: no strategy where they rule it out, and
+        # metacommunication in calm talk only at the strict bar
+        return np.where(gate & (~needs_strict | (p >= strict)), p, 0.0), a, b
+
+    def figures(pred: np.ndarray) -> tuple[float, float]:
+        ids = [f1(y[:, k], pred[:, k], weight) for k in range(len(STRATEGIES))]
+        return (f1(y[:, meta].any(axis=1), pred[:, meta].any(axis=1), weight),
+                float(np.mean(ids)))
+
+    folds = list(GroupKFold(n_splits=5).split(y, y, groups))
+    print("\nout-of-fold on DEV (by writer; both kinds of rows equal): metacommunication F1 "
+          "/ strategy macro-F1")
+    results = {}
+    for policy in ("per_id", "shared"):
+        for w in _WEIGHTS:
+            pred = np.zeros_like(y)
+            for tr, te in folds:
+                in_tr = np.zeros(len(y), dtype=bool)
+                in_tr[tr] = True
+                p, _, _ = probs(w, in_tr)
+                pred[te] = p[te] >= _thresholds(p, y, cover, weight, in_tr, policy,
+                                                _REPAIR_GRID)
+            results[(policy, w)] = figures(pred)
+            print(f"  {policy:<7} weight {w:.1f}: {results[(policy, w)][0]:.3f} / "
+                  f"{results[(policy, w)][1]:.3f}", flush=True)
+    policy, w = max((k for k in results if args.policy in (None, k[0])),
+                    key=lambda k: (results[k][1] + results[k][0], k[1]))
+    everything = np.ones(len(y), dtype=bool)
+    p, platt_a, platt_b = probs(w, everything)
+    th = _thresholds(p, y, cover, weight, everything, policy, _REPAIR_GRID)
+    out = Path(args.out)
+    out.write_text(json.dumps({
+        "about": f"How {repairs_ft.NAME} uses its encoder: the weight of the fine-tuned "
+                 "encoder in the blend with repairs.lr.v1, Platt calibration and the "
+                 "thresholds, chosen by tools/train_markers_ft.py combine --task repairs on "
+                 "the dev split (out-of-fold by writer); the encoder is repairs_ft_v1.onnx, "
+                 "trained on the train split.",
+        "licence": "Apache-2.0 (same as Mendline)",
+        "onnx_sha256": hashlib.sha256(Path(args.onnx).read_bytes()).hexdigest(),
+        "lr_model_sha256": hashlib.sha256(
+            (ROOT / "src" / "mendline" / repairs.MODEL_RESOURCE).read_bytes()).hexdigest(),
+        "context_words": repairs_ft.CONTEXT_WORDS, "max_tokens": repairs_ft.MAX_TOKENS,
+        "weight": w, "policy": policy, "dev_cases": len(y),
+        "out_of_fold_dev": {"metacommunication_f1": round(results[(policy, w)][0], 4),
+                            "strategy_macro_f1": round(results[(policy, w)][1], 4)},
+        "strategies": {sid: {"threshold": round(float(th[k]), 2),
+                             "platt_a": round(float(platt_a[k]), 5),
+                             "platt_b": round(float(platt_b[k]), 5)}
+                       for k, sid in enumerate(STRATEGIES)},
+    }, indent=1) + "\n", encoding="utf-8")
+    print(f"chose {policy} thresholds, encoder weight {w}; wrote {out}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = ap.add_subparsers(dest="step", required=True)
@@ -360,19 +493,25 @@ def main() -> None:
                           "therapist turn) pairs")
     enc.add_argument("--epochs", type=int, default=3)
     enc.add_argument("--seed", type=int, default=0)
-    enc.add_argument("--out", default=str(OUT))
+    enc.add_argument("--out", help="default: the package's markers_ft_v1.onnx or "
+                                    "repairs_ft_v1.onnx")
     enc.add_argument("--state", help="also save the torch weights here")
     enc.add_argument("--dev-probs", help="save torch's DEV probabilities here (.npy)")
     com = sub.add_parser("combine", help="choose the blend and thresholds on DEV (no torch)")
-    com.add_argument("--onnx", default=str(OUT))
-    com.add_argument("--out", default=str(OUT.with_suffix(".json")))
+    com.add_argument("--task", choices=("markers", "repairs"), default="markers")
+    com.add_argument("--onnx")
+    com.add_argument("--out")
+    com.add_argument("--plain-oof", help="repairs: out-of-fold probabilities of repairs.lr.v1")
     com.add_argument("--policy", choices=("per_id", "shared"),
                      help="thresholds per id or one shared (default: the better out of fold)")
     args = ap.parse_args()
     if args.step == "encoder":
         train_encoder(args)
-    else:
-        combine(args)
+        return
+    default = OUT if args.task == "markers" else REPAIRS_OUT
+    args.onnx = args.onnx or str(default)
+    args.out = args.out or str(default.with_suffix(".json"))
+    (combine if args.task == "markers" else combine_repairs)(args)
 
 
 if __name__ == "__main__":

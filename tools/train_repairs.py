@@ -94,7 +94,7 @@ MIN_THRESHOLD = float(os.environ.get("MENDLINE_MIN_THRESHOLD", "0.4"))
 
 
 def _rows(cases, by_author=False):
-    xs, ys, groups, ctxs, kinds, turns = [], [], [], [], [], []
+    xs, ys, groups, ctxs, kinds, turns, ids = [], [], [], [], [], [], []
     for case in cases:
         if case.target_role != "therapist":
             continue
@@ -109,7 +109,8 @@ def _rows(cases, by_author=False):
         ys.append([sid in case.labels for sid in STRATEGIES])
         groups.append((case.author or "A") if by_author else case.dialogue)
         kinds.append("ordinary" if case.id.startswith("ordinary:") else "coded")
-    return xs, np.array(ys, dtype=bool), groups, ctxs, kinds, turns
+        ids.append(case.id)
+    return xs, np.array(ys, dtype=bool), groups, ctxs, kinds, turns, ids
 
 
 def _ordinary_turns(paths: list[Path]) -> list[Case]:
@@ -162,6 +163,9 @@ def main(argv: list[str]) -> None:
                     help="train repairs.embed.v1 (adds the therapist turn's sentence vector)")
     ap.add_argument("--by-author", action="store_true",
                     help="out-of-fold folds leave corpus writers out (see the docstring)")
+    ap.add_argument("--oof-out", help="also write each turn's out-of-fold probabilities (JSON, "
+                                       "by case id): what tools/train_markers_ft.py combine "
+                                       "--task repairs blends with")
     ap.add_argument("files", nargs="*")
     args = ap.parse_args(argv)
     paths = args.files or [str(p) for p in
@@ -170,7 +174,7 @@ def main(argv: list[str]) -> None:
     cases += episode_turns(EPISODE_FILES, "therapist")
     cases += _ordinary_turns(MARKER_FILES)
     pool = [c for c in cases if split_of(c.dialogue) in ("train", "dev")]
-    xs, ys, groups, ctxs, kinds, turns = _rows(pool, args.by_author)
+    xs, ys, groups, ctxs, kinds, turns, ids = _rows(pool, args.by_author)
     print(f"{len(xs)} therapist turns, {kinds.count('ordinary')} of them ordinary negatives")
     xs = _prune(xs)
     vec = DictVectorizer()
@@ -226,6 +230,10 @@ def main(argv: list[str]) -> None:
           f"{max(strict_scores):.3f} (pool), {f1(meta_gold[corpus], pred[corpus]):.3f} "
           f"(coded corpora only); ordinary turns flagged as any strategy: "
           f"{_any_flagged(probs, out, ctxs, xs, strict, ~corpus):.1%}")
+    if args.oof_out:
+        Path(args.oof_out).write_text(json.dumps(
+            {cid: [round(float(probs[sid][k]), 6) for sid in STRATEGIES]
+             for k, cid in enumerate(ids)}), encoding="utf-8")
     out_path = OUT_EMBED if args.embed else OUT
     out_path.parent.mkdir(parents=True, exist_ok=True)
     about = {

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from mendline.analysis import embeddings
+from mendline.analysis import embeddings, repairs_ft
 from mendline.analysis.markers import detect_markers
 from mendline.analysis.repairs import DETECTORS, detect_repairs, detector_name
 from mendline.analysis.session import analyze_session
@@ -35,9 +35,10 @@ def _ids(*turns: tuple[str, str], detector: str | None = None) -> set[str]:
             if r.utterance == last}
 
 
-# Both models must get the hard cases right: the default (repairs.embed.v1 when the
-# embeddings extra is installed) and the plain model every installation has.
-MODELS = [None, "repairs.lr.v1"]
+# Every model must get the hard cases right: the default (repairs.embed.v1 when the
+# embeddings extra is installed), the plain model every installation has, and the
+# fine-tuned encoder's blend where it is installed.
+MODELS = [None, "repairs.lr.v1", *(["repairs.ft.v1"] if repairs_ft.available() else [])]
 
 
 # (context turns, therapist turn, strategy id, expected)
@@ -148,7 +149,8 @@ def test_with_the_extra_the_therapist_turn_vector_is_read_by_default() -> None:
 
 @pytest.mark.parametrize("name", list(DETECTORS))
 def test_every_detector_can_be_chosen_and_is_recorded(name: str) -> None:
-    if name == "repairs.embed.v1" and not embeddings.available():
+    if (name == "repairs.embed.v1" and not embeddings.available()
+            or name == "repairs.ft.v1" and not repairs_ft.available()):
         pytest.skip("needs the embeddings extra")
     t = _t(*INVITATION)
     found = detect_repairs(t, detect_markers(t), name)

@@ -37,10 +37,12 @@ if TYPE_CHECKING:
 __all__ = [
     "EmbeddingsUnavailable",
     "Encoder",
+    "PairScorer",
     "MODEL_ID",
     "DIM",
     "INSTALL_HINT",
     "available",
+    "pair_scoring_available",
     "get_encoder",
     "load_tokenizer",
     "onnx_session",
@@ -78,6 +80,12 @@ def _found(name: str) -> bool:
 def available() -> bool:
     """True when every package the encoder needs can be imported (nothing is loaded)."""
     return all(_found(name) for name in _REQUIRED)
+
+
+def pair_scoring_available() -> bool:
+    """True when a ``PairScorer`` can run here: Mendline's own fine-tuned encoders need
+    onnxruntime and tokenizers, not the packaged frozen model (nothing is loaded)."""
+    return all(_found(name) for name in _REQUIRED if name != _MODEL_PACKAGE)
 
 
 THREADS_ENV = "MENDLINE_ENCODER_THREADS"
@@ -197,6 +205,62 @@ def onnx_session(model: Any, threads: int | None = None) -> Any:
                                             providers=["CPUExecutionProvider"])
 
 
+class PairScorer:
+    """Per-label probabilities from an encoder Mendline fine-tuned on (context, turn) pairs
+    (``model``: its int8 ONNX file, one logit per label), batched and cached.
+
+    Batches are sorted by length and padded per batch: the cost of a pair is its own length.
+    """
+
+    def __init__(self, model: Any, max_tokens: int = _MAX_TOKENS, *,
+                 threads: int | None = None) -> None:
+        import numpy
+
+        self._np = numpy
+        self._tokenizer = load_tokenizer(max_tokens)
+        self._session = onnx_session(model, threads)
+        self._outputs = int(self._session.get_outputs()[0].shape[1])
+        self._cache: OrderedDict[tuple[str, str], Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def clear_cache(self) -> None:
+        with self._lock:
+            self._cache.clear()
+
+    def _run(self, pairs: list[tuple[str, str]]) -> np.ndarray:
+        np = self._np
+        encs = self._tokenizer.encode_batch(pairs)
+        feed = {"input_ids": np.array([e.ids for e in encs], dtype=np.int64),
+                "attention_mask": np.array([e.attention_mask for e in encs], dtype=np.int64),
+                "token_type_ids": np.array([e.type_ids for e in encs], dtype=np.int64)}
+        (logits,) = self._session.run(None, feed)
+        return 1.0 / (1.0 + np.exp(-np.clip(logits.astype(np.float64), -30.0, 30.0)))
+
+    def probabilities(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
+        """An (n, labels) array, in the order the model was trained with."""
+        np = self._np
+        out = np.zeros((len(pairs), self._outputs))
+        todo: dict[tuple[str, str], list[int]] = {}
+        with self._lock:
+            for i, pair in enumerate(pairs):
+                if (hit := self._cache.get(pair)) is not None:
+                    self._cache.move_to_end(pair)
+                    out[i] = hit
+                else:
+                    todo.setdefault(pair, []).append(i)
+        pending = sorted(todo, key=lambda p: len(p[0]) + len(p[1]))
+        for start in range(0, len(pending), _BATCH):
+            chunk = pending[start:start + _BATCH]
+            probs = self._run(chunk)
+            with self._lock:
+                for pair, row in zip(chunk, probs, strict=True):
+                    out[todo[pair]] = row
+                    self._cache[pair] = row
+                    if len(self._cache) > _CACHE_SIZE:
+                        self._cache.popitem(last=False)
+        return out
+
+
 @lru_cache(maxsize=1)
 def get_encoder() -> Encoder:
     """The process-wide encoder (built on first use)."""
@@ -205,9 +269,9 @@ def get_encoder() -> Encoder:
 
 def clear_caches() -> None:
     """Forget every text the encoders have seen (benchmarks time cold runs after this)."""
-    from mendline.analysis import markers_ft
+    from mendline.analysis import markers_ft, repairs_ft
 
-    for built in (get_encoder, markers_ft.get_scorer):
+    for built in (get_encoder, markers_ft.get_scorer, repairs_ft.get_scorer):
         if built.cache_info().currsize:
             built().clear_cache()
 

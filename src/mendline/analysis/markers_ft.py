@@ -24,19 +24,16 @@ Cost: one encoder pass per client unit, in place of the frozen encoder's pass.
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import threading
-from collections import OrderedDict
 from collections.abc import Sequence
 from functools import lru_cache
 from importlib import resources
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from mendline.analysis import embeddings
 from mendline.analysis.acts import previous_therapist
 from mendline.analysis.result import Marker
-from mendline.transcript import Transcript, Utterance
+from mendline.transcript import Transcript
 from mendline.vocabulary import TRANSCRIPT_MARKERS
 
 if TYPE_CHECKING:
@@ -46,7 +43,7 @@ if TYPE_CHECKING:
     from mendline.analysis.markers_embed import Thresholds, TurnRow
 
 __all__ = ["NAME", "CONTEXT_WORDS", "MAX_TOKENS", "ONNX_RESOURCE", "MODEL_RESOURCE",
-           "context_of", "unit_pairs", "PairScorer", "blend", "logit", "calibrate",
+           "context_of", "unit_pairs", "get_scorer", "blend", "logit", "calibrate",
            "available", "register"]
 
 NAME = "markers.ft.v1"
@@ -58,9 +55,6 @@ MODEL_RESOURCE = "data/models/markers_ft_v1.json"
 CONTEXT_WORDS = 32
 #: Tokens per pair, both parts together; the longer part is cut first.
 MAX_TOKENS = 128
-_REQUIRED = ("numpy", "onnxruntime", "tokenizers")
-_BATCH = 32
-_CACHE_SIZE = 4096
 
 
 def context_of(t: Transcript, index: int) -> str:
@@ -70,24 +64,6 @@ def context_of(t: Transcript, index: int) -> str:
     return " ".join(prev.text.split()[-CONTEXT_WORDS:]) if prev is not None else ""
 
 
-def client_context_of(t: Transcript, index: int) -> str:
-    """The last ``CONTEXT_WORDS`` words of the client turn just before therapist utterance
-    ``index`` (within three turns), or '': what a repair attempt responds to."""
-    from mendline.transcript import Role
-
-    for j in range(index - 1, max(-1, index - 4), -1):
-        if t.utterances[j].role is Role.CLIENT:
-            return " ".join(t.utterances[j].text.split()[-CONTEXT_WORDS:])
-    return ""
-
-
-def spoken_text(u: Utterance) -> str:
-    """A therapist turn as said aloud (annotations blanked), whitespace normalised."""
-    from mendline.analysis.acts import spoken
-
-    return " ".join(spoken(u).split())
-
-
 def unit_pairs(t: Transcript, rows: Sequence[TurnRow]) -> list[tuple[str, str]]:
     """(therapist context, client words) for each row, as the encoder was trained on them;
     a stretch of a long turn is read with its turn's context."""
@@ -95,82 +71,22 @@ def unit_pairs(t: Transcript, rows: Sequence[TurnRow]) -> list[tuple[str, str]]:
             for r in rows]
 
 
-def _found(name: str) -> bool:
-    try:
-        return importlib.util.find_spec(name) is not None
-    except (ImportError, ValueError):
-        return False
-
-
 def available() -> bool:
     """The packages are importable and the model files are installed (nothing loaded)."""
     files = resources.files("mendline")
-    return (all(_found(n) for n in _REQUIRED) and files.joinpath(ONNX_RESOURCE).is_file()
+    return (embeddings.pair_scoring_available() and files.joinpath(ONNX_RESOURCE).is_file()
             and files.joinpath(MODEL_RESOURCE).is_file())
 
 
-class PairScorer:
-    """Per-id probabilities for (context, client words) pairs, batched and cached.
-
-    Batches are sorted by length and padded per batch: the cost of a pair is its own length.
-    """
-
-    def __init__(self, model: Any = None, *, threads: int | None = None) -> None:
-        import numpy
-
-        self._np = numpy
-        model = model or resources.files("mendline").joinpath(ONNX_RESOURCE)
-        if not model.is_file():
-            raise embeddings.EmbeddingsUnavailable(
-                f"the encoder of {NAME} ({ONNX_RESOURCE}) is missing from this installation; "
-                "reinstall Mendline")
-        self._tokenizer = embeddings.load_tokenizer(MAX_TOKENS)
-        self._session = embeddings.onnx_session(model, threads)
-        self._cache: OrderedDict[tuple[str, str], Any] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def clear_cache(self) -> None:
-        with self._lock:
-            self._cache.clear()
-
-    def _run(self, pairs: list[tuple[str, str]]) -> np.ndarray:
-        np = self._np
-        encs = self._tokenizer.encode_batch(pairs)
-        feed = {"input_ids": np.array([e.ids for e in encs], dtype=np.int64),
-                "attention_mask": np.array([e.attention_mask for e in encs], dtype=np.int64),
-                "token_type_ids": np.array([e.type_ids for e in encs], dtype=np.int64)}
-        (logits,) = self._session.run(None, feed)
-        return 1.0 / (1.0 + np.exp(-np.clip(logits.astype(np.float64), -30.0, 30.0)))
-
-    def probabilities(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
-        """An (n, ids) array in ``TRANSCRIPT_MARKERS`` order."""
-        np = self._np
-        out = np.zeros((len(pairs), len(TRANSCRIPT_MARKERS)))
-        todo: dict[tuple[str, str], list[int]] = {}
-        with self._lock:
-            for i, pair in enumerate(pairs):
-                if (hit := self._cache.get(pair)) is not None:
-                    self._cache.move_to_end(pair)
-                    out[i] = hit
-                else:
-                    todo.setdefault(pair, []).append(i)
-        pending = sorted(todo, key=lambda p: len(p[0]) + len(p[1]))
-        for start in range(0, len(pending), _BATCH):
-            chunk = pending[start:start + _BATCH]
-            probs = self._run(chunk)
-            with self._lock:
-                for pair, row in zip(chunk, probs, strict=True):
-                    out[todo[pair]] = row
-                    self._cache[pair] = row
-                    if len(self._cache) > _CACHE_SIZE:
-                        self._cache.popitem(last=False)
-        return out
-
-
 @lru_cache(maxsize=1)
-def get_scorer() -> PairScorer:
+def get_scorer() -> embeddings.PairScorer:
     """The process-wide scorer (built on first use)."""
-    return PairScorer()
+    model = resources.files("mendline").joinpath(ONNX_RESOURCE)
+    if not model.is_file():
+        raise embeddings.EmbeddingsUnavailable(
+            f"the encoder of {NAME} ({ONNX_RESOURCE}) is missing from this installation; "
+            "reinstall Mendline")
+    return embeddings.PairScorer(model, MAX_TOKENS)
 
 
 @lru_cache(maxsize=1)

@@ -40,12 +40,12 @@ import json
 import os
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
-from mendline.analysis import embeddings
+from mendline.analysis import embeddings, repairs_ft
 from mendline.analysis.acts import classify_therapist_turn, spoken, without_thanks
 from mendline.analysis.lexicon import Cue, folded, platt, prefilter
 from mendline.analysis.result import Marker, Repair
@@ -151,6 +151,7 @@ class _Model:
     strategies: dict[str, _IdModel]
     strict: float  # the stricter metacommunication threshold for turns with no strain
     embedded: bool  # reads the therapist turn's sentence vector
+    paired: bool = False  # blends in the fine-tuned pair encoder (repairs.ft.v1)
 
 
 def _load(resource: str, name: str) -> _Model | None:
@@ -184,6 +185,15 @@ def _model() -> _Model | None:
 @lru_cache(maxsize=1)
 def _embed_model() -> _Model | None:
     return _load(EMBED_MODEL_RESOURCE, DETECTOR_EMBED) if embeddings.available() else None
+
+
+@lru_cache(maxsize=1)
+def _ft_model() -> _Model | None:
+    """The plain model's strategies, blended with the fine-tuned encoder at run time."""
+    plain = _model()
+    if plain is None or not repairs_ft.available():
+        return None
+    return replace(plain, name=DETECTOR_FT, paired=True)
 
 
 @lru_cache(maxsize=1)
@@ -523,6 +533,7 @@ def could_be_repair(ctx: RepairContext, x: dict[str, float]) -> bool:
 
 DETECTOR_MODEL = "repairs.lr.v1"
 DETECTOR_EMBED = "repairs.embed.v1"
+DETECTOR_FT = repairs_ft.NAME
 # The repair detectors by name: ``detect_repairs(..., detector=NAME)`` or the environment
 # variable MENDLINE_REPAIR_DETECTOR chooses one; results record the name that ran.
 DETECTORS = {
@@ -531,6 +542,9 @@ DETECTORS = {
                     "logistic model per strategy",
     DETECTOR_EMBED: "as repairs.lr.v1, plus the therapist turn's sentence embedding "
                     "(all-MiniLM-L6-v2, offline; needs the embeddings extra)",
+    DETECTOR_FT: "repairs.lr.v1 blended with an encoder fine-tuned on 3RS strategies that "
+                 "reads the therapist turn with the client turn before it (all-MiniLM-L6-v2, "
+                 "offline; needs the embeddings extra)",
 }
 DETECTOR_ENV = "MENDLINE_REPAIR_DETECTOR"
 
@@ -552,10 +566,11 @@ def _chosen(detector: str | None) -> _Model | None:
                               f"{', '.join(DETECTORS)}")
     if detector == DETECTOR:
         return None
-    model = _embed_model() if detector == DETECTOR_EMBED else _model()
+    model = (_embed_model() if detector == DETECTOR_EMBED else
+             _ft_model() if detector == DETECTOR_FT else _model())
     if model is None:
         hint = (f"; it needs the embeddings extra: {embeddings.INSTALL_HINT}"
-                if detector == DETECTOR_EMBED else "; reinstall Mendline")
+                if detector in (DETECTOR_EMBED, DETECTOR_FT) else "; reinstall Mendline")
         raise embeddings.EmbeddingsUnavailable(
             f"the repair detector {detector} cannot run here: its weights are missing or "
             f"were trained on another feature layout{hint}")
@@ -648,16 +663,26 @@ def detect_repairs(transcript: Transcript, markers: Sequence[Marker],
         return []
     model = _chosen(detector)
     rows = featurize(transcript, markers)
-    embedded = model is not None and model.embedded
+    encoded = model is not None and (model.embedded or model.paired)
     vectors: Any = [None] * len(rows)
-    if embedded:
+    if encoded:
+        assert model is not None
         todo = [k for k, (_, ctx, x) in enumerate(rows)
                 if could_be_repair(ctx, x) and _worth_encoding(x)]
-        for k, vector in zip(todo, turn_vectors([rows[k][0] for k in todo]), strict=True):
-            vectors[k] = vector
+        turns = [rows[k][0] for k in todo]
+        if model.paired:  # a row of calibrated probabilities per turn, in STRATEGIES order
+            import numpy as np
+
+            plain = np.array([[model.strategies[sid].prob(rows[k][2]) for sid in STRATEGIES]
+                              for k in todo]).reshape(len(todo), len(STRATEGIES))
+            encoded_rows = repairs_ft.probabilities(transcript, turns, plain)
+        else:
+            encoded_rows = turn_vectors(turns)
+        for k, row in zip(todo, encoded_rows, strict=True):
+            vectors[k] = row
     found: list[Repair] = []
     for (u, ctx, x), vector in zip(rows, vectors, strict=True):
-        if embedded and vector is None:
+        if encoded and vector is None:
             continue  # not encoded: the gate or the plain model rules every strategy out
         hits = strategy_hits(u.text, ctx)
         turn = []
@@ -673,16 +698,23 @@ def detect_repairs(transcript: Transcript, markers: Sequence[Marker],
             if _vetoed(sid, hit, x):
                 continue
             m = model.strategies[sid]
-            p = m.prob(x, vector)
-            if not allowed(sid, p, m.threshold, ctx, x, model.strict):
+            if model.paired:
+                j = _STRATEGY_INDEX[sid]
+                p, threshold = float(vector[j]), float(repairs_ft.settings().threshold[j])
+            else:
+                p, threshold = m.prob(x, vector), m.threshold
+            if not allowed(sid, p, threshold, ctx, x, model.strict):
                 continue
             if hit is not None:
                 span, why = hit.span, hit.why
             else:
-                span, why = _whole(u.text), _model_why(m, x, vector)
+                span, why = _whole(u.text), _model_why(m, x, None if model.paired else vector)
             turn.append(_repair(u, sid, p, span, why, model.name))
         found.extend(sorted(_check_in_not_invitation(turn), key=lambda r: -r.confidence))
     return found
+
+
+_STRATEGY_INDEX = {sid: j for j, sid in enumerate(STRATEGIES)}
 
 
 def _check_in_not_invitation(turn: list[Repair]) -> list[Repair]:

@@ -1,0 +1,119 @@
+"""``repairs.ft.v1``: an encoder fine-tuned on 3RS resolution strategies (optional extra).
+
+As ``markers.ft.v1`` does for the client's side (:mod:`.markers_ft`), all-MiniLM-L6-v2 was
+trained end to end on the strategy corpus, reading a pair: the client's turn just before
+(its last ``CONTEXT_WORDS`` words) and the therapist's turn. A repair is a response
+(3RS; Eubanks, Muran & Safran, 2015): "I'm sorry" after "You keep cutting me off" owns a
+part; after "My dog died" it is sympathy.
+
+Its probabilities are blended with those of ``repairs.lr.v1`` (phrase cues, the context of
+markers and earlier repairs, words), ``weight`` to the encoder, Platt-calibrated per
+strategy, and then pass the same gates as every repair model (``repairs.allowed``: a
+strain to respond to, a stricter bar for metacommunication in calm talk). Only the turns
+those gates could let through, and that the plain model gives some strategy, are encoded
+(``repairs.could_be_repair``, ``repairs.CASCADE_BAR``).
+
+Trained by ``tools/train_markers_ft.py encoder --task repairs`` (PyTorch, TRAIN split) and
+``combine --task repairs`` (DEV, out of fold by writer); shipped as
+``data/models/repairs_ft_v1.onnx`` and ``repairs_ft_v1.json``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import TYPE_CHECKING, Any
+
+from mendline.analysis import embeddings
+from mendline.analysis.acts import spoken
+from mendline.transcript import Role, Transcript, Utterance
+from mendline.vocabulary import STRATEGIES
+
+if TYPE_CHECKING:
+    import numpy as np
+
+__all__ = ["NAME", "ONNX_RESOURCE", "MODEL_RESOURCE", "CONTEXT_WORDS", "MAX_TOKENS",
+           "client_context_of", "spoken_text", "turn_pairs", "get_scorer", "available",
+           "settings", "Settings"]
+
+NAME = "repairs.ft.v1"
+ONNX_RESOURCE = "data/models/repairs_ft_v1.onnx"
+MODEL_RESOURCE = "data/models/repairs_ft_v1.json"
+CONTEXT_WORDS = 32
+MAX_TOKENS = 128
+_REACH = 3  # a client turn further back than this is not what the therapist answers
+
+
+def client_context_of(t: Transcript, index: int) -> str:
+    """The last ``CONTEXT_WORDS`` words of the client turn just before therapist utterance
+    ``index`` (within three turns), or '': what a repair attempt responds to."""
+    for j in range(index - 1, max(-1, index - 1 - _REACH), -1):
+        if t.utterances[j].role is Role.CLIENT:
+            return " ".join(t.utterances[j].text.split()[-CONTEXT_WORDS:])
+    return ""
+
+
+def spoken_text(u: Utterance) -> str:
+    """A therapist turn as said aloud (annotations blanked), whitespace normalised."""
+    return " ".join(spoken(u).split())
+
+
+def turn_pairs(t: Transcript, turns: Sequence[Utterance]) -> list[tuple[str, str]]:
+    """(client context, therapist words) per turn, as the encoder was trained on them."""
+    return [(client_context_of(t, u.index), spoken_text(u)) for u in turns]
+
+
+def available() -> bool:
+    """The encoder and its settings are installed, and so is the extra (nothing loaded)."""
+    files = resources.files("mendline")
+    return (embeddings.pair_scoring_available() and files.joinpath(ONNX_RESOURCE).is_file()
+            and files.joinpath(MODEL_RESOURCE).is_file())
+
+
+@lru_cache(maxsize=1)
+def get_scorer() -> embeddings.PairScorer:
+    """The process-wide scorer (built on first use)."""
+    model = resources.files("mendline").joinpath(ONNX_RESOURCE)
+    if not model.is_file():
+        raise embeddings.EmbeddingsUnavailable(
+            f"the encoder of {NAME} ({ONNX_RESOURCE}) is missing from this installation; "
+            "reinstall Mendline")
+    return embeddings.PairScorer(model, MAX_TOKENS)
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """How the encoder's probabilities are used, per strategy in ``STRATEGIES`` order."""
+
+    weight: float  # of the encoder in the blend with repairs.lr.v1
+    platt_a: Any
+    platt_b: Any
+    threshold: Any
+
+
+@lru_cache(maxsize=1)
+def settings() -> Settings:
+    import numpy as np
+
+    raw = json.loads(resources.files("mendline").joinpath(MODEL_RESOURCE).read_text("utf-8"))
+    if (raw["context_words"], raw["max_tokens"]) != (CONTEXT_WORDS, MAX_TOKENS):
+        raise embeddings.EmbeddingsUnavailable(
+            f"{MODEL_RESOURCE} does not match this version of Mendline; rerun "
+            "python tools/train_markers_ft.py combine --task repairs")
+    ss = [raw["strategies"][sid] for sid in STRATEGIES]
+    return Settings(float(raw["weight"]), np.array([s["platt_a"] for s in ss]),
+                    np.array([s["platt_b"] for s in ss]),
+                    np.array([s["threshold"] for s in ss]))
+
+
+def probabilities(t: Transcript, turns: Sequence[Utterance], plain: np.ndarray) -> np.ndarray:
+    """Calibrated probabilities (turns x strategies) from the encoder and ``plain``, the
+    plain model's probabilities for the same turns."""
+    from mendline.analysis.markers_ft import blend, calibrate
+
+    s = settings()
+    raw = blend(get_scorer().probabilities(turn_pairs(t, turns)), plain, s.weight)
+    return calibrate(raw, s.platt_a, s.platt_b)

@@ -1,0 +1,49 @@
+"""repairs.ft.v1: the fine-tuned pair encoder blended with the plain repair model.
+
+Skipped when its files or the ``embeddings`` extra are missing. The hard cases of
+test_repairs.py run against it there (``MODELS``); here: it reads the client's turn with
+the therapist's, and the shipped files belong together.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from importlib import resources
+
+import pytest
+
+from mendline.analysis import repairs, repairs_ft
+
+pytestmark = pytest.mark.skipif(not repairs_ft.available(),
+                                reason="the repair encoder or the embeddings extra is missing")
+
+from tests.analysis.test_markers import _t  # noqa: E402
+
+
+def test_the_shipped_settings_were_chosen_for_the_shipped_models() -> None:
+    files = resources.files("mendline")
+    raw = json.loads(files.joinpath(repairs_ft.MODEL_RESOURCE).read_text("utf-8"))
+    assert raw["onnx_sha256"] == hashlib.sha256(
+        files.joinpath(repairs_ft.ONNX_RESOURCE).read_bytes()).hexdigest()
+    assert raw["lr_model_sha256"] == hashlib.sha256(
+        files.joinpath(repairs.MODEL_RESOURCE).read_bytes()).hexdigest()
+
+
+def test_the_pair_is_the_client_turn_before_and_the_therapist_turn_as_said() -> None:
+    t = _t(("client", "You keep cutting me off."),
+           ("therapist", "[pauses] You're right, I did. I'm sorry."),
+           ("therapist", "Can we look at that?"))
+    assert repairs_ft.turn_pairs(t, [t.utterances[1]]) == [
+        ("You keep cutting me off.", "You're right, I did. I'm sorry.")]
+    # the client turn two turns back is still what the therapist is answering
+    assert repairs_ft.turn_pairs(t, [t.utterances[2]])[0][0] == "You keep cutting me off."
+
+
+def test_the_encoder_reads_the_client_turn_with_the_therapist_turn() -> None:
+    scorer = repairs_ft.get_scorer()
+    after_strain, after_news = scorer.probabilities([
+        ("You keep cutting me off.", "I'm sorry."),
+        ("My dog died last week.", "I'm sorry."),
+    ])
+    assert abs(after_strain - after_news).max() > 0.02
