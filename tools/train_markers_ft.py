@@ -32,6 +32,16 @@ the shared threshold was chosen (one number where the per-id ones, picked on a f
 positives each, swung from 0.2 to 0.55 between runs and flagged more real chat on MIBot).
 Per-tensor int8 quantisation moved some probabilities by up to 0.7 from PyTorch's (1.1% of
 decisions at 0.5); per channel, mean 0.005 and 0.3%. Shipped figures: the issue-3 note.
+
+``--task repairs`` does the same for the therapist's side (``repairs.ft.v1``): the pair is
+(the client's turn before, its last 32 words; the therapist's turn as said), the cases the
+strategy corpus and the episodes' therapist turns of TRAIN, about 35 minutes. Because
+``repairs.lr.v1`` is fitted on TRAIN and DEV, ``combine --task repairs`` reads its DEV
+probabilities out of fold (``tools/train_repairs.py --by-author --oof-out FILE``). Out of
+fold on DEV by writer (metacommunication F1 / strategy macro-F1): the plain model alone
+0.729 / 0.647, the encoder alone 0.788 / 0.707, the blend at 0.6 with one shared threshold
+0.802 / 0.720 (adopted at stop 22). Retrain order: ``train_repairs.py --by-author --oof-out
+F``, ``--embed``, then ``combine --task repairs --plain-oof F``.
 """
 
 from __future__ import annotations

@@ -443,6 +443,22 @@ def test_holding_back_after_a_repair_is_partial_even_if_a_plain_reply_follows(
     assert build_episodes(t, markers, repairs)[0].outcome == "partially_resolved"
 
 
+def test_a_goodbye_to_a_last_attempt_on_the_way_out_leaves_the_reply_before_it_standing(
+        ) -> None:
+    after = [("client", "Honestly, the sheets felt like one more thing I was failing at, and "
+                        "I didn't want to tell you that."),
+             ("therapist", "I'd really like to hear more about that, whenever you feel like it."),
+             ("client", "Okay. Maybe next week. I'm a bit knackered today."),
+             ("therapist", "That's fair. Thank you for saying even that much. See you next "
+                           "week."),
+             ("client", "Yeah. See you.")]
+    t, markers, repairs = _case(after, True, {})
+    repairs.append(_r(t, 10, "validates_defensive_posture"))  # the attempt on the way out
+    ep = build_episodes(t, markers, repairs)[0]
+    # "Maybe next week" holds the strain open; "See you." says nothing about it
+    assert ep.outcome == "partially_resolved"
+
+
 @pytest.mark.parametrize("text", [
     "You didn't even look up from your notes.",
     pytest.param("This is pointless, honestly.", marks=pytest.mark.xfail(

@@ -35,10 +35,10 @@ def _ids(*turns: tuple[str, str], detector: str | None = None) -> set[str]:
             if r.utterance == last}
 
 
-# Every model must get the hard cases right: the default (repairs.embed.v1 when the
+# Every model must get the hard cases right: the default (repairs.ft.v1 when the
 # embeddings extra is installed), the plain model every installation has, and the
-# fine-tuned encoder's blend where it is installed.
-MODELS = [None, "repairs.lr.v1", *(["repairs.ft.v1"] if repairs_ft.available() else [])]
+# frozen-vector model where the extra is installed.
+MODELS = [None, "repairs.lr.v1", *(["repairs.embed.v1"] if embeddings.available() else [])]
 
 
 # (context turns, therapist turn, strategy id, expected)
@@ -139,12 +139,12 @@ INVITATION = (("therapist", "Shall we look at the homework?"), COMPLAINT,
                             "us right now. What is it like for you, being here with me today?"))
 
 
-@pytest.mark.skipif(not embeddings.available(), reason="needs the embeddings extra")
-def test_with_the_extra_the_therapist_turn_vector_is_read_by_default() -> None:
+@pytest.mark.skipif(not repairs_ft.available(), reason="needs the embeddings extra")
+def test_with_the_extra_the_fine_tuned_encoder_is_read_by_default() -> None:
     result = analyze_session(_t(*INVITATION))
-    assert "repairs.embed.v1" in result.detectors
+    assert "repairs.ft.v1" in result.detectors
     assert [(r.id, r.detector) for r in result.repairs] == [
-        ("invites_discussion_of_relationship", "repairs.embed.v1")]
+        ("invites_discussion_of_relationship", "repairs.ft.v1")]
 
 
 @pytest.mark.parametrize("name", list(DETECTORS))

@@ -368,9 +368,10 @@ def _judge(
     after_last = [u for u in after_last if u.index <= max(until, after_last[0].index)] \
         if after_last else []
     replies = list({u.index: u for u in since_first + after_last}.values())
-    if len(after_last) > 1 and _GOODBYE.match(spoken(after_last[-1])):
+    if len(replies) > 1 and after_last and _GOODBYE.match(spoken(after_last[-1])):
         # a goodbye at the door ("Yeah. See you.") says nothing about the strain: the reply
-        # before it is the client's last word on it
+        # before it is the client's last word on it, even when that reply came before a
+        # last attempt made on the way out ("That's fair. Thank you. See you next week.")
         replies = [u for u in replies if u.index != after_last[-1].index]
     kinds = [reply_kind(u, by_utt.get(u.index, []), median) for u in replies]
     tail = [k for u, k in zip(replies, kinds, strict=True) if u.index > last_at]

@@ -14,7 +14,9 @@ those gates could let through, and that the plain model gives some strategy, are
 (``repairs.could_be_repair``, ``repairs.CASCADE_BAR``).
 
 Trained by ``tools/train_markers_ft.py encoder --task repairs`` (PyTorch, TRAIN split) and
-``combine --task repairs`` (DEV, out of fold by writer); shipped as
+``combine --task repairs --plain-oof FILE`` (DEV, out of fold by writer, against the plain
+model's out-of-fold probabilities from ``tools/train_repairs.py --by-author --oof-out
+FILE``, since the plain model is fitted on TRAIN and DEV); shipped as
 ``data/models/repairs_ft_v1.onnx`` and ``repairs_ft_v1.json``.
 """
 
