@@ -49,7 +49,7 @@ from mendline.analysis.marker_rules import (
 )
 from mendline.analysis.questions import sentence_spans
 from mendline.analysis.result import Marker
-from mendline.errors import UnknownDetector
+from mendline.errors import MendlineError, UnknownDetector
 from mendline.transcript import Role, Transcript, Utterance, count_words
 from mendline.vocabulary import MARKERS, TRANSCRIPT_MARKERS
 
@@ -518,7 +518,10 @@ def model_probabilities() -> Callable[[list[float]], np.ndarray]:
     import numpy as np
 
     model = _model()
-    assert model is not None  # only called once _run_model has found the weights
+    if model is None:  # markers.ft.v1 blends with these weights and cannot run without them
+        raise MendlineError(
+            f"the weights of {_MODEL_NAME} ({MODEL_RESOURCE}) are missing or were trained on "
+            "another feature layout; reinstall Mendline")
     ms = [model[mid] for mid in TRANSCRIPT_MARKERS]
     w = np.array([m.weights for m in ms], dtype=np.float64).T
     b = np.array([m.bias for m in ms])

@@ -91,6 +91,7 @@ def get_scorer() -> embeddings.PairScorer:
 
 @lru_cache(maxsize=1)
 def _settings() -> tuple[float, np.ndarray, np.ndarray, Thresholds]:
+    """(blend weight, Platt a, Platt b, decision) as ``combine`` chose them."""
     from mendline.analysis import markers, markers_embed
 
     path = resources.files("mendline").joinpath(MODEL_RESOURCE)
