@@ -253,7 +253,7 @@ def _platt(p_raw, y, cover, open_, rows) -> tuple[np.ndarray, np.ndarray]:
     probabilities run high; the detector reports calibrated confidences."""
     from sklearn.linear_model import LogisticRegression
 
-    from mendline.analysis.markers_ft import logit
+    from mendline.analysis.embeddings import logit
 
     z = logit(p_raw)
     a, b = np.ones(y.shape[1]), np.zeros(y.shape[1])
@@ -287,24 +287,65 @@ def _thresholds(p, y, cover, weight, rows, policy: str, grid=_GRID) -> np.ndarra
                      for k in range(y.shape[1])])
 
 
+def _row_weights(conversation: np.ndarray) -> np.ndarray:
+    """Corpus and running-conversation rows counting equally (``two_kinds_weights``)."""
+    from training import two_kinds_weights
+
+    weight = two_kinds_weights(conversation)
+    return np.ones(len(conversation)) if weight is None else weight
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _choose(probs, figures, y, cover, weight, groups, grid, wanted: str | None):
+    """The blend weight and threshold policy with the best out-of-fold figures on DEV.
+
+    ``probs(w, rows)`` gives (probabilities as the detector would decide on them, Platt a,
+    Platt b), calibrated on ``rows``; ``figures(pred)`` the two figures to maximise (their
+    sum). Each fold's thresholds and calibration come from the other writers' cases; the
+    chosen setting is then refitted on all of DEV. Returns (policy, weight, its out-of-fold
+    figures, probs on all of DEV, thresholds).
+    """
+    from sklearn.model_selection import GroupKFold
+
+    folds = list(GroupKFold(n_splits=5).split(y, y, groups))
+    results = {}
+    for policy in ("per_id", "shared"):
+        for w in _WEIGHTS:
+            pred = np.zeros_like(y)
+            for tr, te in folds:
+                in_tr = np.zeros(len(y), dtype=bool)
+                in_tr[tr] = True
+                p, _, _ = probs(w, in_tr)
+                pred[te] = p[te] >= _thresholds(p, y, cover, weight, in_tr, policy, grid)
+            results[(policy, w)] = figures(pred)
+            print(f"  {policy:<7} weight {w:.1f}: {results[(policy, w)][0]:.3f} / "
+                  f"{results[(policy, w)][1]:.3f}", flush=True)
+    policy, w = max((k for k in results if wanted in (None, k[0])),
+                    key=lambda k: (results[k][1] + results[k][0], k[1]))
+    everything = np.ones(len(y), dtype=bool)
+    fitted = probs(w, everything)
+    return policy, w, results[(policy, w)], fitted, _thresholds(
+        fitted[0], y, cover, weight, everything, policy, grid)
+
+
 def combine(args) -> None:
     """Choose the blend weight and thresholds on DEV and write ``markers_ft_v1.json``."""
-    from sklearn.model_selection import GroupKFold
-    from training import f1, family_thresholds, two_kinds_weights
+    from training import f1, family_thresholds
 
-    from mendline.analysis import markers, markers_embed, markers_ft
+    from mendline.analysis import embeddings, markers, markers_embed, markers_ft
     from mendline.vocabulary import TRANSCRIPT_MARKERS as IDS
 
     rows, p_ft, p_lr, floors, open_, y, cover, conv, groups = _dev_matrix(Path(args.onnx))
-    weight = two_kinds_weights(conv)
-    if weight is None:
-        weight = np.ones(len(y))
+    weight = _row_weights(conv)
 
     def probs(w: float, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Calibrated on ``rows``, floored, zero where a boundary rule rules the id out."""
-        raw = markers_ft.blend(p_ft, p_lr, w)
+        raw = embeddings.blend(p_ft, p_lr, w)
         a, b = _platt(raw, y, cover, open_, rows)
-        p = markers_ft.calibrate(raw, a, b)
+        p = embeddings.calibrate(raw, a, b)
         return np.where(open_, np.maximum(p, floors), 0.0), a, b
 
     def figures(pred: np.ndarray) -> tuple[float, float]:
@@ -317,26 +358,10 @@ def combine(args) -> None:
             fams.append(f1(y[m][:, cols].any(axis=1), pred[m][:, cols].any(axis=1), weight[m]))
         return float(np.mean(fams)), float(np.mean(ids))
 
-    folds = list(GroupKFold(n_splits=5).split(y, y, groups))
     print("\nout-of-fold on DEV (thresholds chosen on the other writers' cases; both kinds of "
           "rows count equally): family / id macro-F1")
-    results = {}
-    for policy in ("per_id", "shared"):
-        for w in _WEIGHTS:
-            pred = np.zeros_like(y)
-            for tr, te in folds:
-                in_tr = np.zeros(len(y), dtype=bool)
-                in_tr[tr] = True
-                p, _, _ = probs(w, in_tr)
-                pred[te] = p[te] >= _thresholds(p, y, cover, weight, in_tr, policy)
-            results[(policy, w)] = figures(pred)
-            print(f"  {policy:<7} weight {w:.1f}: {results[(policy, w)][0]:.3f} / "
-                  f"{results[(policy, w)][1]:.3f}", flush=True)
-    policy, w = max((k for k in results if args.policy in (None, k[0])),
-                    key=lambda k: (results[k][1] + results[k][0], k[1]))
-    everything = np.ones(len(y), dtype=bool)
-    p, platt_a, platt_b = probs(w, everything)
-    th = _thresholds(p, y, cover, weight, everything, policy)
+    policy, w, oof, (p, platt_a, platt_b), th = _choose(probs, figures, y, cover, weight,
+                                                        groups, _GRID, args.policy)
     families = family_thresholds(y, [p[:, k] for k in range(len(IDS))], list(th),
                                  [markers_embed.signed_families(r) for r in rows], weight)
     lr = markers._model()
@@ -347,14 +372,13 @@ def combine(args) -> None:
                  "chosen by tools/train_markers_ft.py combine on the dev split (out-of-fold "
                  "by writer); the encoder is markers_ft_v1.onnx, trained on the train split.",
         "licence": "Apache-2.0 (same as Mendline)",
-        "onnx_sha256": hashlib.sha256(Path(args.onnx).read_bytes()).hexdigest(),
-        "lr_model_sha256": hashlib.sha256(
-            (ROOT / "src" / "mendline" / markers.MODEL_RESOURCE).read_bytes()).hexdigest(),
+        "onnx_sha256": _sha256(Path(args.onnx)),
+        "lr_model_sha256": _sha256(ROOT / "src" / "mendline" / markers.MODEL_RESOURCE),
         "context_words": markers_ft.CONTEXT_WORDS, "max_tokens": markers_ft.MAX_TOKENS,
         "base_features": list(markers.FEATURE_NAMES),
         "weight": w, "policy": policy, "dev_cases": len(y),
-        "out_of_fold_dev": {"family_macro_f1": round(results[(policy, w)][0], 4),
-                            "id_macro_f1": round(results[(policy, w)][1], 4)},
+        "out_of_fold_dev": {"family_macro_f1": round(oof[0], 4),
+                            "id_macro_f1": round(oof[1], 4)},
         "markers": {m: {"threshold": round(float(th[k]), 2),
                         "platt_a": round(float(platt_a[k]), 5),
                         "platt_b": round(float(platt_b[k]), 5),
@@ -420,10 +444,9 @@ def _repair_dev_matrix(onnx: Path, oof_file: Path):
 
 def combine_repairs(args) -> None:
     """Choose the repair blend on DEV and write ``repairs_ft_v1.json`` (an experiment)."""
-    from sklearn.model_selection import GroupKFold
-    from training import f1, two_kinds_weights
+    from training import f1
 
-    from mendline.analysis import markers_ft, repairs, repairs_ft
+    from mendline.analysis import embeddings, repairs, repairs_ft
     from mendline.vocabulary import METACOMMUNICATION, STRATEGIES
 
     if not args.plain_oof:
@@ -431,16 +454,14 @@ def combine_repairs(args) -> None:
                  "--by-author --oof-out FILE)")
     p_ft, p_lr, y, gate, needs_strict, conv, groups, strict = _repair_dev_matrix(
         Path(args.onnx), Path(args.plain_oof))
-    weight = two_kinds_weights(conv)
-    if weight is None:
-        weight = np.ones(len(y))
+    weight = _row_weights(conv)
     cover = np.ones_like(y)
     meta = np.array([sid in METACOMMUNICATION for sid in STRATEGIES])
 
     def probs(w: float, rows: np.ndarray):
-        raw = markers_ft.blend(p_ft, p_lr, w)
+        raw = embeddings.blend(p_ft, p_lr, w)
         a, b = _platt(raw, y, cover, gate, rows)
-        p = markers_ft.calibrate(raw, a, b)
+        p = embeddings.calibrate(raw, a, b)
         # what the detector's gates let through: no strategy where they rule it out, and
         # metacommunication in calm talk only at the strict bar
         return np.where(gate & (~needs_strict | (p >= strict)), p, 0.0), a, b
@@ -450,27 +471,10 @@ def combine_repairs(args) -> None:
         return (f1(y[:, meta].any(axis=1), pred[:, meta].any(axis=1), weight),
                 float(np.mean(ids)))
 
-    folds = list(GroupKFold(n_splits=5).split(y, y, groups))
     print("\nout-of-fold on DEV (by writer; both kinds of rows equal): metacommunication F1 "
           "/ strategy macro-F1")
-    results = {}
-    for policy in ("per_id", "shared"):
-        for w in _WEIGHTS:
-            pred = np.zeros_like(y)
-            for tr, te in folds:
-                in_tr = np.zeros(len(y), dtype=bool)
-                in_tr[tr] = True
-                p, _, _ = probs(w, in_tr)
-                pred[te] = p[te] >= _thresholds(p, y, cover, weight, in_tr, policy,
-                                                _REPAIR_GRID)
-            results[(policy, w)] = figures(pred)
-            print(f"  {policy:<7} weight {w:.1f}: {results[(policy, w)][0]:.3f} / "
-                  f"{results[(policy, w)][1]:.3f}", flush=True)
-    policy, w = max((k for k in results if args.policy in (None, k[0])),
-                    key=lambda k: (results[k][1] + results[k][0], k[1]))
-    everything = np.ones(len(y), dtype=bool)
-    p, platt_a, platt_b = probs(w, everything)
-    th = _thresholds(p, y, cover, weight, everything, policy, _REPAIR_GRID)
+    policy, w, oof, (p, platt_a, platt_b), th = _choose(probs, figures, y, cover, weight,
+                                                        groups, _REPAIR_GRID, args.policy)
     out = Path(args.out)
     out.write_text(json.dumps({
         "about": f"How {repairs_ft.NAME} uses its encoder: the weight of the fine-tuned "
@@ -479,13 +483,12 @@ def combine_repairs(args) -> None:
                  "the dev split (out-of-fold by writer); the encoder is repairs_ft_v1.onnx, "
                  "trained on the train split.",
         "licence": "Apache-2.0 (same as Mendline)",
-        "onnx_sha256": hashlib.sha256(Path(args.onnx).read_bytes()).hexdigest(),
-        "lr_model_sha256": hashlib.sha256(
-            (ROOT / "src" / "mendline" / repairs.MODEL_RESOURCE).read_bytes()).hexdigest(),
+        "onnx_sha256": _sha256(Path(args.onnx)),
+        "lr_model_sha256": _sha256(ROOT / "src" / "mendline" / repairs.MODEL_RESOURCE),
         "context_words": repairs_ft.CONTEXT_WORDS, "max_tokens": repairs_ft.MAX_TOKENS,
         "weight": w, "policy": policy, "dev_cases": len(y),
-        "out_of_fold_dev": {"metacommunication_f1": round(results[(policy, w)][0], 4),
-                            "strategy_macro_f1": round(results[(policy, w)][1], 4)},
+        "out_of_fold_dev": {"metacommunication_f1": round(oof[0], 4),
+                            "strategy_macro_f1": round(oof[1], 4)},
         "strategies": {sid: {"threshold": round(float(th[k]), 2),
                              "platt_a": round(float(platt_a[k]), 5),
                              "platt_b": round(float(platt_b[k]), 5)}

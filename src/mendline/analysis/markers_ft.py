@@ -43,8 +43,8 @@ if TYPE_CHECKING:
     from mendline.analysis.markers_embed import Thresholds, TurnRow
 
 __all__ = ["NAME", "CONTEXT_WORDS", "MAX_TOKENS", "ONNX_RESOURCE", "MODEL_RESOURCE",
-           "context_of", "unit_pairs", "get_scorer", "blend", "logit", "calibrate",
-           "available", "register"]
+           "context_of", "unit_pairs", "get_scorer", "lr_probabilities", "available",
+           "register"]
 
 NAME = "markers.ft.v1"
 ONNX_RESOURCE = "data/models/markers_ft_v1.onnx"
@@ -73,20 +73,13 @@ def unit_pairs(t: Transcript, rows: Sequence[TurnRow]) -> list[tuple[str, str]]:
 
 def available() -> bool:
     """The packages are importable and the model files are installed (nothing loaded)."""
-    files = resources.files("mendline")
-    return (embeddings.pair_scoring_available() and files.joinpath(ONNX_RESOURCE).is_file()
-            and files.joinpath(MODEL_RESOURCE).is_file())
+    return embeddings.pair_model_installed(ONNX_RESOURCE, MODEL_RESOURCE)
 
 
 @lru_cache(maxsize=1)
 def get_scorer() -> embeddings.PairScorer:
     """The process-wide scorer (built on first use)."""
-    model = resources.files("mendline").joinpath(ONNX_RESOURCE)
-    if not model.is_file():
-        raise embeddings.EmbeddingsUnavailable(
-            f"the encoder of {NAME} ({ONNX_RESOURCE}) is missing from this installation; "
-            "reinstall Mendline")
-    return embeddings.PairScorer(model, MAX_TOKENS)
+    return embeddings.load_pair_scorer(NAME, ONNX_RESOURCE, MAX_TOKENS)
 
 
 @lru_cache(maxsize=1)
@@ -118,26 +111,6 @@ def lr_probabilities(rows: Sequence[TurnRow]) -> np.ndarray:
     return np.array([probs(r.base) for r in rows]).reshape(len(rows), len(TRANSCRIPT_MARKERS))
 
 
-def blend(p_ft: np.ndarray, p_lr: np.ndarray, weight: float) -> np.ndarray:
-    """The detector's raw score: ``weight`` to the encoder, the rest to ``markers.lr.v1``."""
-    return weight * p_ft + (1.0 - weight) * p_lr
-
-
-def logit(p: np.ndarray) -> np.ndarray:
-    import numpy as np
-
-    q = np.clip(p, 1e-6, 1.0 - 1e-6)
-    return np.log(q / (1.0 - q))
-
-
-def calibrate(raw: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Per id, Platt's sigmoid on the blend's logit: a confidence that means what it says
-    (of the turns given 0.7, about 7 in 10 were coded so on DEV)."""
-    import numpy as np
-
-    return 1.0 / (1.0 + np.exp(-np.clip(a * logit(raw) + b, -30.0, 30.0)))
-
-
 def _run(t: Transcript) -> list[Marker]:
     from mendline.analysis import markers_embed
 
@@ -145,8 +118,9 @@ def _run(t: Transcript) -> list[Marker]:
     if not rows:
         return []
     weight, a, b, decision = _settings()
-    raw = blend(get_scorer().probabilities(unit_pairs(t, rows)), lr_probabilities(rows), weight)
-    return markers_embed.decide(rows, calibrate(raw, a, b), decision, NAME)
+    raw = embeddings.blend(get_scorer().probabilities(unit_pairs(t, rows)),
+                           lr_probabilities(rows), weight)
+    return markers_embed.decide(rows, embeddings.calibrate(raw, a, b), decision, NAME)
 
 
 def register(registry: dict[str, Detector]) -> bool:

@@ -70,20 +70,13 @@ def turn_pairs(t: Transcript, turns: Sequence[Utterance]) -> list[tuple[str, str
 
 def available() -> bool:
     """The encoder and its settings are installed, and so is the extra (nothing loaded)."""
-    files = resources.files("mendline")
-    return (embeddings.pair_scoring_available() and files.joinpath(ONNX_RESOURCE).is_file()
-            and files.joinpath(MODEL_RESOURCE).is_file())
+    return embeddings.pair_model_installed(ONNX_RESOURCE, MODEL_RESOURCE)
 
 
 @lru_cache(maxsize=1)
 def get_scorer() -> embeddings.PairScorer:
     """The process-wide scorer (built on first use)."""
-    model = resources.files("mendline").joinpath(ONNX_RESOURCE)
-    if not model.is_file():
-        raise embeddings.EmbeddingsUnavailable(
-            f"the encoder of {NAME} ({ONNX_RESOURCE}) is missing from this installation; "
-            "reinstall Mendline")
-    return embeddings.PairScorer(model, MAX_TOKENS)
+    return embeddings.load_pair_scorer(NAME, ONNX_RESOURCE, MAX_TOKENS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,8 +107,6 @@ def settings() -> Settings:
 def probabilities(t: Transcript, turns: Sequence[Utterance], plain: np.ndarray) -> np.ndarray:
     """Calibrated probabilities (turns x strategies) from the encoder and ``plain``, the
     plain model's probabilities for the same turns."""
-    from mendline.analysis.markers_ft import blend, calibrate
-
     s = settings()
-    raw = blend(get_scorer().probabilities(turn_pairs(t, turns)), plain, s.weight)
-    return calibrate(raw, s.platt_a, s.platt_b)
+    raw = embeddings.blend(get_scorer().probabilities(turn_pairs(t, turns)), plain, s.weight)
+    return embeddings.calibrate(raw, s.platt_a, s.platt_b)
