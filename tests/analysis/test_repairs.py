@@ -311,9 +311,9 @@ def test_turns_the_embedding_detector_skips_could_never_be_reported() -> None:
         ctx = RepairContext(m, 1 if m else 0, complaint, prior, since,
                             StrainCues(complaint, shut, quiet, 1), recent)
         x = dict.fromkeys(chosen, 1.0)
-        for sid in STRATEGIES:
-            if allowed(sid, 1.0, 0.0, ctx, x, 0.0):
-                assert could_be_repair(ctx, x), (sid, ctx, x)
+        for sid, calm in itertools.product(STRATEGIES, (None, 0.5)):
+            if allowed(sid, 1.0, 0.0, ctx, x, 0.0, calm):
+                assert could_be_repair(ctx, x, calm is not None), (sid, calm, ctx, x)
 
 
 def test_a_model_reason_names_telling_words_not_bare_function_words() -> None:

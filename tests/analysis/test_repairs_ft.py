@@ -47,3 +47,31 @@ def test_the_encoder_reads_the_client_turn_with_the_therapist_turn() -> None:
         ("My dog died last week.", "I'm sorry."),
     ])
     assert abs(after_strain - after_news).max() > 0.02
+
+
+def _meta(*turns: tuple[str, str]) -> set[str]:
+    t = _t(*turns)
+    last = len(t.utterances) - 1
+    return {r.id for r in repairs.detect_repairs(t, [], repairs_ft.NAME)
+            if r.utterance == last and r.metacommunication}
+
+
+def test_owning_a_part_stands_on_the_encoder_where_no_marker_was_found() -> None:
+    """A terse objection the marker detector lets pass ("Can you not write everything
+    down.") is still a strain the therapist may answer by owning their part: the encoder
+    reads both turns, so the calm-talk bar lets the acknowledgement through."""
+    assert repairs_ft.settings().calm is not None
+    found = _meta(
+        ("therapist", "And when she said that, what went through your mind?"),
+        ("client", "Can you not write everything down."),
+        ("therapist", "Fair enough. I've been scribbling away the whole time you talk, and "
+                      "that must feel like being studied. I'll put the pad down."))
+    assert "acknowledges_contribution" in found
+
+
+def test_an_open_question_in_calm_talk_is_not_an_invitation_to_talk_about_us() -> None:
+    assert _meta(
+        ("therapist", "How have things been since we last met?"),
+        ("client", "I'm alright, I think."),
+        ("therapist", "Good to hear. I'm glad you're here. Is there anything on your mind "
+                      "you'd like to start with today?")) == set()

@@ -105,6 +105,9 @@ RAW_THRESHOLD = 0.5
 # Default when the model file does not carry its own, chosen on out-of-fold scores.
 STRICT_METACOMMUNICATION = 0.85
 
+# The metacommunication a model that reads the client's turn may report in calm talk.
+_OWN_SIDE = frozenset({"acknowledges_contribution", "discloses_internal_experience",
+                       "links_to_patterns"})
 _IMMEDIATE = frozenset({"clarifies_misunderstanding", "changes_task_or_goal",
                         "provides_rationale", "validates_defensive_posture",
                         "redirects_refocuses"})
@@ -481,7 +484,7 @@ def _model_why(m: _IdModel, x: dict[str, float], vector: Any = None) -> str:
 
 
 def allowed(sid: str, p: float, threshold: float, ctx: RepairContext, x: dict[str, float],
-            strict: float = STRICT_METACOMMUNICATION) -> bool:
+            strict: float = STRICT_METACOMMUNICATION, calm: float | None = None) -> bool:
     """Whether strategy ``sid`` at probability ``p`` may be reported in this context.
 
     3RS codes resolution strategies as responses to a rupture (Eubanks, Muran & Safran,
@@ -489,7 +492,10 @@ def allowed(sid: str, p: float, threshold: float, ctx: RepairContext, x: dict[st
     a complaint-like or shut-down reply, or a repair conversation already under way. A
     check-in needs a repair (or a strain) before it. Metacommunication may go beyond the
     marker detector, which misses some ruptures, but only when the wording plainly turns to
-    the relationship here and now and the model is sure (``strict``).
+    the relationship here and now and the model is sure (``strict``). A model that reads the
+    client's turn with the therapist's (``repairs.ft.v1``) may also report it in calm talk at
+    its own bar, ``calm``: it sees the strain the marker detector missed ("Stop watching me."
+    is three words with no cue, yet "Fair, I was watching you closely" answers it).
     """
     if p < threshold:
         return False
@@ -510,6 +516,13 @@ def allowed(sid: str, p: float, threshold: float, ctx: RepairContext, x: dict[st
             return True  # inside a repair conversation the ordinary threshold holds
         if sid == "links_to_patterns" and "flag:here_and_now" not in x:
             return False  # a pattern link with no strain in the room is ordinary interpretation
+        if calm is not None and sid in _OWN_SIDE and p >= max(threshold, calm):
+            # owning a part, saying what one feels in the room, or tying the client's
+            # reaction to us here to their story: ordinary talk does not say these. An
+            # invitation ("is there anything you'd like to talk about?") is, in calm talk,
+            # most often an open question, so it still needs here-and-now wording and the
+            # strict bar.
+            return True
         if sid == "acknowledges_contribution" and "flag:ownership" in x:
             # owning a specific misstep ("I put that badly", "that's on me") answers a strain
             # the therapist saw, even where the client's words carried no cue for it
@@ -522,16 +535,17 @@ def allowed(sid: str, p: float, threshold: float, ctx: RepairContext, x: dict[st
     return True
 
 
-def could_be_repair(ctx: RepairContext, x: dict[str, float]) -> bool:
+def could_be_repair(ctx: RepairContext, x: dict[str, float], calm: bool = False) -> bool:
     """Whether ``allowed`` could pass any strategy for this turn, whatever the model says.
 
     Read off ``allowed``: every strategy needs a strain, a repair under way, or (for
-    metacommunication in calm talk) here-and-now wording or owning a misstep. Most turns of
-    a real session are calm questions and reflections, so the embedding detector encodes
-    only the turns this lets through.
+    metacommunication in calm talk) here-and-now wording, owning a misstep or, with
+    ``calm`` (a bar for calm talk is set), the model alone. Most turns of a real session
+    are calm questions and reflections, so the embedding detectors encode only the turns
+    this lets through (and the plain model gives some strategy: ``_worth_encoding``).
     """
     return (ctx.strained or ctx.prior_repair or "flag:here_and_now" in x
-            or "flag:ownership" in x)
+            or "flag:ownership" in x or calm and "flag:resistance" not in x)
 
 
 # ---------------------------------------------------------------- detector
@@ -674,8 +688,9 @@ def detect_repairs(transcript: Transcript, markers: Sequence[Marker],
     vectors: Any = [None] * len(rows)
     if encoded:
         assert model is not None
+        calm = repairs_ft.settings().calm if model.paired else None
         todo = [k for k, (_, ctx, x) in enumerate(rows)
-                if could_be_repair(ctx, x) and _worth_encoding(x)]
+                if could_be_repair(ctx, x, calm is not None) and _worth_encoding(x)]
         turns = [rows[k][0] for k in todo]
         if model.paired:  # a row of calibrated probabilities per turn, in STRATEGIES order
             import numpy as np
@@ -705,12 +720,14 @@ def detect_repairs(transcript: Transcript, markers: Sequence[Marker],
             if _vetoed(sid, hit, x):
                 continue
             m = model.strategies[sid]
+            calm = None
             if model.paired:
                 j = _STRATEGY_INDEX[sid]
-                p, threshold = float(vector[j]), float(repairs_ft.settings().threshold[j])
+                ft = repairs_ft.settings()
+                p, threshold, calm = float(vector[j]), float(ft.threshold[j]), ft.calm
             else:
                 p, threshold = m.prob(x, vector), m.threshold
-            if not allowed(sid, p, threshold, ctx, x, model.strict):
+            if not allowed(sid, p, threshold, ctx, x, model.strict, calm):
                 continue
             if hit is not None:
                 span, why = hit.span, hit.why

@@ -9,15 +9,20 @@ part; after "My dog died" it is sympathy.
 Its probabilities are blended with those of ``repairs.lr.v1`` (phrase cues, the context of
 markers and earlier repairs, words), ``weight`` to the encoder, Platt-calibrated per
 strategy, and then pass the same gates as every repair model (``repairs.allowed``: a
-strain to respond to, a stricter bar for metacommunication in calm talk). Only the turns
-those gates could let through, and that the plain model gives some strategy, are encoded
-(``repairs.could_be_repair``, ``repairs.CASCADE_BAR``).
+strain to respond to, a stricter bar for metacommunication in calm talk). One gate is its
+own: because it reads the client's turn, owning a part, disclosing what the therapist feels
+in the room, or linking to a pattern in here-and-now words may stand on its probability
+alone in calm talk, at the bar ``Settings.calm`` (the marker detector misses some strains:
+"Stop watching me." carries no cue, yet "Fair, I was watching you closely" answers it).
+Only the turns the gates could let through, and that the plain model gives some strategy,
+are encoded (``repairs.could_be_repair``, ``repairs.CASCADE_BAR``).
 
 Trained by ``tools/train_markers_ft.py encoder --task repairs`` (PyTorch, TRAIN split) and
 ``combine --task repairs --plain-oof FILE`` (DEV, out of fold by writer, against the plain
 model's out-of-fold probabilities from ``tools/train_repairs.py --by-author --oof-out
-FILE``, since the plain model is fitted on TRAIN and DEV); shipped as
-``data/models/repairs_ft_v1.onnx`` and ``repairs_ft_v1.json``.
+FILE``, since the plain model is fitted on TRAIN and DEV); the encoder shipped as
+``data/models/repairs_ft_v1.onnx`` is the same recipe trained on TRAIN and DEV
+(``encoder --with-dev``, ``combine --ship``), with the settings in ``repairs_ft_v1.json``.
 """
 
 from __future__ import annotations
@@ -87,6 +92,10 @@ class Settings:
     platt_a: Any
     platt_b: Any
     threshold: Any
+    # The bar for metacommunication in calm talk (no marker, no complaint-like or shut-down
+    # reply, no repair under way; ``repairs.allowed``), or None for the plain model's rule
+    # (here-and-now wording and its strict bar).
+    calm: float | None = None
 
 
 @lru_cache(maxsize=1)
@@ -101,7 +110,7 @@ def settings() -> Settings:
     ss = [raw["strategies"][sid] for sid in STRATEGIES]
     return Settings(float(raw["weight"]), np.array([s["platt_a"] for s in ss]),
                     np.array([s["platt_b"] for s in ss]),
-                    np.array([s["threshold"] for s in ss]))
+                    np.array([s["threshold"] for s in ss]), raw.get("calm_metacommunication"))
 
 
 def probabilities(t: Transcript, turns: Sequence[Utterance], plain: np.ndarray) -> np.ndarray:
