@@ -14,11 +14,13 @@ is reported is shared with ``markers.embed.v1`` (:func:`.markers_embed.decide`):
 boundary-rule vetoes, cue floors, per-id thresholds, the family fallback and one direction
 per stretch of speech.
 
-The encoder is trained by ``tools/train_markers_ft.py encoder`` (PyTorch, offline) on the
-TRAIN split and exported as an int8 ONNX file, ``data/models/markers_ft_v1.onnx``; the
-blend weight and the thresholds are chosen on the DEV split by ``tools/train_markers_ft.py
-combine`` and stored in ``data/models/markers_ft_v1.json``. At run time it needs what the
-``embeddings`` extra installs (onnxruntime, tokenizers); no PyTorch, nothing downloaded.
+The blend weight and the thresholds are chosen on the DEV split, for an encoder trained by
+``tools/train_markers_ft.py encoder`` (PyTorch, offline) on the TRAIN split, by
+``tools/train_markers_ft.py combine``, and stored in ``data/models/markers_ft_v1.json``;
+the encoder shipped with them, the int8 ONNX file ``data/models/markers_ft_v1.onnx``, is the
+same recipe trained on TRAIN and DEV (``encoder --with-dev``, ``combine --ship``). At run
+time it needs what the ``embeddings`` extra installs (onnxruntime, tokenizers); no PyTorch,
+nothing downloaded.
 Cost: one encoder pass per client unit, in place of the frozen encoder's pass.
 """
 
