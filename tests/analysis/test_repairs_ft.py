@@ -69,6 +69,17 @@ def test_owning_a_part_stands_on_the_encoder_where_no_marker_was_found() -> None
     assert "acknowledges_contribution" in found
 
 
+def test_a_repair_in_calm_talk_says_why_it_counts_without_a_marker() -> None:
+    t = _t(("therapist", "And when she said that, what went through your mind?"),
+           ("client", "Can you not write everything down."),
+           ("therapist", "Fair enough. I've been scribbling away the whole time you talk, and "
+                         "that must feel like being studied. I'll put the pad down."))
+    ack = next(r for r in repairs.detect_repairs(t, [], repairs_ft.NAME)
+               if r.id == "acknowledges_contribution")
+    assert "read with the client's words just before it" in ack.why
+    assert "no marker was found before it" in ack.why
+
+
 def test_an_open_question_in_calm_talk_is_not_an_invitation_to_talk_about_us() -> None:
     assert _meta(
         ("therapist", "How have things been since we last met?"),

@@ -460,24 +460,32 @@ _FUNCTION_WORDS = frozenset(
     "would you you're your something".split())
 
 
-def _model_why(m: _IdModel, x: dict[str, float], vector: Any = None) -> str:
+def _model_why(m: _IdModel, x: dict[str, float], vector: Any = None,
+               paired: bool = False) -> str:
     """The reason for a strategy the model found with no phrase cue.
 
     Names the telling words that weighed most (word pairs and content words, not bare
-    function words); when the sentence vector weighed more than they did, says that the
+    function words); when the sentence vector weighed more than they did, or the encoder
+    that reads the client's turn with the therapist's decided (``paired``), says that the
     turn as a whole reads like the coded examples.
     """
     words = sorted(((m.weights.get(k, 0.0) * v, k) for k, v in x.items()
                     if k.startswith(("w:", "b:")) and m.weights.get(k, 0.0) > 0
                     and not set(k[2:].split()) <= _FUNCTION_WORDS), reverse=True)
     shown = [f"\u201c{k[2:]}\u201d" for _, k in words[:3]]
-    whole = m.embedding is not None and vector is not None and \
+    whole = paired or m.embedding is not None and vector is not None and \
         float(m.embedding @ vector) > sum(w for w, _ in words[:3])
     if whole or not shown:
-        reason = "the turn as a whole is worded like the examples of this strategy Mendline "\
-                 "was trained on"
+        reason = ("read with the client's words just before it, the turn as a whole"
+                  if paired else "the turn as a whole")
+        reason += " is worded like the examples of this strategy Mendline was trained on"
         return reason + (" (words such as " + ", ".join(shown) + ")" if shown else "")
     return "wording such as " + ", ".join(shown) + " fits this strategy"
+
+
+# Added to the reason for metacommunication reported in calm talk (``allowed``'s ``calm``).
+_CALM_WHY = ("; no marker was found before it: the therapist may have noticed a strain the "
+             "client's words only hint at")
 
 
 # ---------------------------------------------------------------- gate
@@ -732,7 +740,11 @@ def detect_repairs(transcript: Transcript, markers: Sequence[Marker],
             if hit is not None:
                 span, why = hit.span, hit.why
             else:
-                span, why = _whole(u.text), _model_why(m, x, None if model.paired else vector)
+                span = _whole(u.text)
+                why = _model_why(m, x, None if model.paired else vector, model.paired)
+            if sid in METACOMMUNICATION and calm is not None and not (
+                    ctx.strained or ctx.prior_repair):
+                why += _CALM_WHY
             turn.append(_repair(u, sid, p, span, why, model.name))
         found.extend(sorted(_check_in_not_invitation(turn), key=lambda r: -r.confidence))
     return found
