@@ -54,7 +54,10 @@ anything on your mind you'd like to talk about?") as relationship talk, so they 
 strict rule. The shipped encoders are then refitted on TRAIN and DEV (``encoder
 --with-dev``) and used with the settings chosen for the TRAIN-only ones (``combine --ship``;
 the settings record both encoders' hashes): DEV chooses, and the shipped model has seen 20%
-more writers. The refit was decided before either was scored on TEST.
+more writers. The refit was decided before either was scored on TEST. Order matters:
+``combine --task repairs`` reads DEV's markers from the installed marker detector, so run it
+(and ``train_repairs.py --oof-out``) while the TRAIN-only marker encoder is installed; with
+the refitted one, which has seen DEV, the repair choices would rest on in-sample markers.
 """
 
 from __future__ import annotations
@@ -313,11 +316,22 @@ def _row_weights(conversation: np.ndarray) -> np.ndarray:
     return np.ones(len(conversation)) if weight is None else weight
 
 
-def _shipped(args) -> str:
-    """The end of a settings file's "about": which encoder the settings are used with."""
+def _provenance(args, about: str, plain_resource: str, context_words: int,
+                max_tokens: int) -> dict:
+    """The head of a settings file: what it is, and the files it was chosen for and is used
+    with (a test checks the hashes against the package's files)."""
     name = (OUT if args.task == "markers" else REPAIRS_OUT).name
-    return (f", then used with {name}, the same recipe trained on the train and dev splits."
+    used = (f", then used with {name}, the same recipe trained on the train and dev splits."
             if args.ship else f"; it is {name}.")
+    return {
+        "about": f"{about} on the dev split (out-of-fold by writer) for an encoder trained on "
+                 f"the train split{used}",
+        "licence": "Apache-2.0 (same as Mendline)",
+        "onnx_sha256": _sha256(Path(args.ship or args.onnx)),
+        "chosen_with_onnx_sha256": _sha256(Path(args.onnx)),
+        "lr_model_sha256": _sha256(ROOT / "src" / "mendline" / plain_resource),
+        "context_words": context_words, "max_tokens": max_tokens,
+    }
 
 
 def _sha256(path: Path) -> str:
@@ -392,15 +406,11 @@ def combine(args) -> None:
     lr = markers._model()
     out = Path(args.out)
     out.write_text(json.dumps({
-        "about": f"How {markers_ft.NAME} turns its probabilities into markers: the weight of "
-                 "the fine-tuned encoder in the blend with markers.lr.v1 and the thresholds, "
-                 "chosen by tools/train_markers_ft.py combine on the dev split (out-of-fold "
-                 "by writer) for an encoder trained on the train split" + _shipped(args),
-        "licence": "Apache-2.0 (same as Mendline)",
-        "onnx_sha256": _sha256(Path(args.ship or args.onnx)),
-        "chosen_with_onnx_sha256": _sha256(Path(args.onnx)),
-        "lr_model_sha256": _sha256(ROOT / "src" / "mendline" / markers.MODEL_RESOURCE),
-        "context_words": markers_ft.CONTEXT_WORDS, "max_tokens": markers_ft.MAX_TOKENS,
+        **_provenance(
+            args, f"How {markers_ft.NAME} turns its probabilities into markers: the weight of "
+                  "the fine-tuned encoder in the blend with markers.lr.v1 and the thresholds, "
+                  "chosen by tools/train_markers_ft.py combine",
+            markers.MODEL_RESOURCE, markers_ft.CONTEXT_WORDS, markers_ft.MAX_TOKENS),
         "base_features": list(markers.FEATURE_NAMES),
         "weight": w, "policy": policy, "dev_cases": len(y),
         "out_of_fold_dev": {"family_macro_f1": round(oof[0], 4),
@@ -520,16 +530,11 @@ def combine_repairs(args) -> None:
     policy, w, oof, (p, platt_a, platt_b), th = tried[calm]
     out = Path(args.out)
     out.write_text(json.dumps({
-        "about": f"How {repairs_ft.NAME} uses its encoder: the weight of the fine-tuned "
-                 "encoder in the blend with repairs.lr.v1, Platt calibration and the "
-                 "thresholds, chosen by tools/train_markers_ft.py combine --task repairs on "
-                 "the dev split (out-of-fold by writer) for an encoder trained on the train "
-                 "split" + _shipped(args),
-        "licence": "Apache-2.0 (same as Mendline)",
-        "onnx_sha256": _sha256(Path(args.ship or args.onnx)),
-        "chosen_with_onnx_sha256": _sha256(Path(args.onnx)),
-        "lr_model_sha256": _sha256(ROOT / "src" / "mendline" / repairs.MODEL_RESOURCE),
-        "context_words": repairs_ft.CONTEXT_WORDS, "max_tokens": repairs_ft.MAX_TOKENS,
+        **_provenance(
+            args, f"How {repairs_ft.NAME} uses its encoder: the weight of the fine-tuned "
+                  "encoder in the blend with repairs.lr.v1, Platt calibration and the "
+                  "thresholds, chosen by tools/train_markers_ft.py combine --task repairs",
+            repairs.MODEL_RESOURCE, repairs_ft.CONTEXT_WORDS, repairs_ft.MAX_TOKENS),
         "weight": w, "policy": policy, "calm_metacommunication": calm, "dev_cases": len(y),
         "out_of_fold_dev": {"metacommunication_f1": round(oof[0], 4),
                             "strategy_macro_f1": round(oof[1], 4)},

@@ -56,24 +56,24 @@ def _meta(*turns: tuple[str, str]) -> set[str]:
             if r.utterance == last and r.metacommunication}
 
 
+# A terse objection with no marker cue, and the therapist owning their part.
+_UNCUED_OBJECTION = (
+    ("therapist", "And when she said that, what went through your mind?"),
+    ("client", "Can you not write everything down."),
+    ("therapist", "Fair enough. I've been scribbling away the whole time you talk, and that "
+                  "must feel like being studied. I'll put the pad down."))
+
+
 def test_owning_a_part_stands_on_the_encoder_where_no_marker_was_found() -> None:
     """A terse objection the marker detector lets pass ("Can you not write everything
     down.") is still a strain the therapist may answer by owning their part: the encoder
     reads both turns, so the calm-talk bar lets the acknowledgement through."""
     assert repairs_ft.settings().calm is not None
-    found = _meta(
-        ("therapist", "And when she said that, what went through your mind?"),
-        ("client", "Can you not write everything down."),
-        ("therapist", "Fair enough. I've been scribbling away the whole time you talk, and "
-                      "that must feel like being studied. I'll put the pad down."))
-    assert "acknowledges_contribution" in found
+    assert "acknowledges_contribution" in _meta(*_UNCUED_OBJECTION)
 
 
 def test_a_repair_in_calm_talk_says_why_it_counts_without_a_marker() -> None:
-    t = _t(("therapist", "And when she said that, what went through your mind?"),
-           ("client", "Can you not write everything down."),
-           ("therapist", "Fair enough. I've been scribbling away the whole time you talk, and "
-                         "that must feel like being studied. I'll put the pad down."))
+    t = _t(*_UNCUED_OBJECTION)
     ack = next(r for r in repairs.detect_repairs(t, [], repairs_ft.NAME)
                if r.id == "acknowledges_contribution")
     assert "read with the client's words just before it" in ack.why

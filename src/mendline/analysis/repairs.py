@@ -694,9 +694,10 @@ def detect_repairs(transcript: Transcript, markers: Sequence[Marker],
     rows = featurize(transcript, markers)
     encoded = model is not None and (model.embedded or model.paired)
     vectors: Any = [None] * len(rows)
+    ft = repairs_ft.settings() if model is not None and model.paired else None
+    calm = ft.calm if ft is not None else None
     if encoded:
         assert model is not None
-        calm = repairs_ft.settings().calm if model.paired else None
         todo = [k for k, (_, ctx, x) in enumerate(rows)
                 if could_be_repair(ctx, x, calm is not None) and _worth_encoding(x)]
         turns = [rows[k][0] for k in todo]
@@ -728,11 +729,9 @@ def detect_repairs(transcript: Transcript, markers: Sequence[Marker],
             if _vetoed(sid, hit, x):
                 continue
             m = model.strategies[sid]
-            calm = None
-            if model.paired:
+            if ft is not None:
                 j = _STRATEGY_INDEX[sid]
-                ft = repairs_ft.settings()
-                p, threshold, calm = float(vector[j]), float(ft.threshold[j]), ft.calm
+                p, threshold = float(vector[j]), float(ft.threshold[j])
             else:
                 p, threshold = m.prob(x, vector), m.threshold
             if not allowed(sid, p, threshold, ctx, x, model.strict, calm):
