@@ -459,6 +459,28 @@ def test_a_goodbye_to_a_last_attempt_on_the_way_out_leaves_the_reply_before_it_s
     assert ep.outcome == "partially_resolved"
 
 
+def test_the_reply_before_a_goodbye_counts_however_long_the_episode_ran() -> None:
+    """Many guarded replies after the first attempt, then an invitation, the strain put off
+    to next week, a last word on the way out and a goodbye (the demo's seventh session):
+    "Maybe next week" is the client's last word on it, not a reply from earlier on."""
+    guarded = [("client", "Fine."), ("therapist", "What about work?")] * 5
+    after = guarded + [
+        ("client", "Yeah."),
+        ("therapist", "I'd really like to hear more about the sheets, whenever you feel like "
+                      "it."),
+        ("client", "Okay. Maybe next week. I'm a bit knackered today."),
+        ("therapist", "That's fair. Thank you for saying even that much. See you next week."),
+        ("client", "Yeah. See you.")]
+    t, markers, repairs = _case(after, True, {7 + 2 * k: W[1] for k in range(6)})
+    # more guarded replies than the judge reads after the first attempt
+    assert sum(1 for u in t.utterances[7:18] if u.role.value == "client") == 6
+    repairs += [_r(t, 18, "invites_discussion_of_relationship"),
+                _r(t, 20, "validates_defensive_posture")]
+    (ep,) = build_episodes(t, markers, repairs)
+    assert ep.outcome == "partially_resolved"
+    assert ep.open_at_end
+
+
 @pytest.mark.parametrize("text", [
     "You didn't even look up from your notes.",
     pytest.param("This is pointless, honestly.", marks=pytest.mark.xfail(

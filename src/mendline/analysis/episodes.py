@@ -348,6 +348,13 @@ def _last_client(t: Transcript) -> int:
     return last.index if last is not None else -1
 
 
+def _replies_after(clients: list[Utterance], at: int, until: int) -> list[Utterance]:
+    """The client replies that answer an attempt at utterance ``at``: up to
+    ``OUTCOME_CLIENT_TURNS`` of them, within the episode (or the first, wherever it falls)."""
+    after = [u for u in clients if u.index > at][:OUTCOME_CLIENT_TURNS]
+    return [u for u in after if u.index <= max(until, after[0].index)] if after else []
+
+
 def _judge(
     t: Transcript, ep: _Open, repair_idx: list[int], repairs: Sequence[Repair],
     markers: Sequence[Marker], until: int,
@@ -364,9 +371,13 @@ def _judge(
     # last one (a late repair can still land), including the reply to an attempt that closes
     # the episode.
     since_first = [u for u in clients if u.index <= until][:OUTCOME_CLIENT_TURNS]
-    after_last = [u for u in clients if u.index > last_at][:OUTCOME_CLIENT_TURNS]
-    after_last = [u for u in after_last if u.index <= max(until, after_last[0].index)] \
-        if after_last else []
+    after_last = _replies_after(clients, last_at, until)
+    earlier = [repairs[k].utterance for k in repair_idx if repairs[k].utterance < last_at]
+    if earlier and after_last and all(_GOODBYE.match(spoken(u)) for u in after_last):
+        # the last attempt was made on the way out and only a goodbye answered it: the
+        # client's last word on the strain is their reply to the attempt before it
+        last_at = max(earlier)
+        after_last = _replies_after(clients, last_at, until)
     replies = list({u.index: u for u in since_first + after_last}.values())
     if len(replies) > 1 and after_last and _GOODBYE.match(spoken(after_last[-1])):
         # a goodbye at the door ("Yeah. See you.") says nothing about the strain: the reply
