@@ -94,12 +94,16 @@ def speed_figures() -> None:
     therapist = sum(1 for u in t.utterances if u.role is Role.THERAPIST)
     print(f"\nSpeed: 60-minute session, {len(t.utterances)} utterances ({therapist} therapist "
           "turns), median of 5 runs, text cache cleared before each")
+    baseline = None
     for name in DETECTORS:
         if name == "repairs.embed.v1" and not embeddings.available():
             continue
         detect_repairs(t, markers, name)  # load the model once, as a long-running process
         alone = _median_time(lambda name=name: detect_repairs(t, markers, name))
-        print(f"  {name:18} repairs alone {alone:.3f} s")
+        if name == "repairs.lr.v1":
+            baseline = alone
+        ratio = f" ({alone / baseline:.1f}x repairs.lr.v1)" if baseline else ""
+        print(f"  {name:18} repairs alone {alone:.3f} s{ratio}")
     whole = _median_time(lambda: analyze_session(t))
     print(f"  whole analysis with the defaults (markers, repairs, episodes, ...) {whole:.3f} s")
 

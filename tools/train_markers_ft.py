@@ -4,6 +4,9 @@
     python tools/train_markers_ft.py combine [--onnx PATH] [--policy shared|per_id]
     python tools/train_markers_ft.py encoder --with-dev --out FINAL.onnx  # the shipped refit
     python tools/train_markers_ft.py combine --onnx TRAIN_ONLY.onnx --ship FINAL.onnx
+    python tools/train_markers_ft.py combine --task repairs --plain-oof OOF.json \
+        --markers-onnx MARKERS_TRAIN_ONLY.onnx --onnx SEED0.onnx SEED1.onnx \
+        --ship SEED0_FINAL.onnx SEED1_FINAL.onnx
 
 ``encoder`` needs PyTorch (``pip install torch==2.13.0``, the CPU build on this machine's
 disk), ``transformers``, ``onnx`` and ``onnxruntime``, and the offline all-MiniLM-L6-v2
@@ -57,7 +60,23 @@ the settings record both encoders' hashes): DEV chooses, and the shipped model h
 more writers. The refit was decided before either was scored on TEST. Order matters:
 ``combine --task repairs`` reads DEV's markers from the installed marker detector, so run it
 (and ``train_repairs.py --oof-out``) while the TRAIN-only marker encoder is installed; with
-the refitted one, which has seen DEV, the repair choices would rest on in-sample markers.
+the refitted one, which has seen DEV, the repair choices would rest on in-sample markers
+(there, the same command picked blend weight 0.7 and threshold 0.45 instead of 0.5 and
+0.4). Since stop 24, ``--markers-onnx`` names the TRAIN-only marker encoder instead.
+
+Stop 24: two changes, each judged out of fold on DEV (metacommunication F1 / strategy
+macro-F1, calm-talk bar 0.5).
+- An invitation whose question is itself about the two of them here and now ("Is it weird,
+  being in here with me?", ``repairs``' ``flag:asks_here_and_now``) may pass the calm-talk
+  bar as the own-side strategies do: 0.831 / 0.730 against 0.823 / 0.724 for seed 0 (blend
+  weight 0.7 chosen, 0.5 before; on the strategy corpus five more coded invitations found,
+  none flagged wrongly). Here-and-now wording anywhere
+  in the turn was not enough: on MIBot, openings such as "I appreciate you talking with me
+  today. Is there anything on your mind…?" then passed (four turns; one with the question
+  rule).
+- Two TRAIN-only encoders (seeds 0 and 1), averaged by ``PairScorer``: 0.843 / 0.736 against
+  0.831 / 0.730 for seed 0 alone (blend weight 0.7 for both). Before the invitation rule,
+  averaging gave 0.832 against 0.823. Both seeds are refitted on TRAIN and DEV and shipped.
 """
 
 from __future__ import annotations
@@ -75,6 +94,14 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "src" / "mendline" / "data" / "models" / "markers_ft_v1.onnx"
 REPAIRS_OUT = OUT.with_name("repairs_ft_v1.onnx")
+
+
+def _shipped(task: str) -> list[Path]:
+    """The package's encoder files for ``task``, in the order the scorer reads them."""
+    from mendline.analysis import markers_ft, repairs_ft
+
+    module = markers_ft if task == "markers" else repairs_ft
+    return [ROOT / "src" / "mendline" / r for r in module.ONNX_RESOURCES]
 
 
 def _torch():
@@ -220,7 +247,7 @@ def train_encoder(args) -> None:
 _WEIGHTS = (0.0, 0.3, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
 
 
-def _dev_matrix(onnx: Path):
+def _dev_matrix(onnx: list[Path]):
     """DEV rows with everything the blend needs, one per client case (corpus and episodes)."""
     from training import EPISODE_FILES, episode_turns
 
@@ -320,15 +347,15 @@ def _provenance(args, about: str, plain_resource: str, context_words: int,
                 max_tokens: int) -> dict:
     """The head of a settings file: what it is, and the files it was chosen for and is used
     with (a test checks the hashes against the package's files)."""
-    name = (OUT if args.task == "markers" else REPAIRS_OUT).name
+    name = " and ".join(Path(f).name for f in _shipped(args.task))
     used = (f", then used with {name}, the same recipe trained on the train and dev splits."
             if args.ship else f"; it is {name}.")
     return {
         "about": f"{about} on the dev split (out-of-fold by writer) for an encoder trained on "
                  f"the train split{used}",
         "licence": "Apache-2.0 (same as Mendline)",
-        "onnx_sha256": _sha256(Path(args.ship or args.onnx)),
-        "chosen_with_onnx_sha256": _sha256(Path(args.onnx)),
+        "onnx_sha256": [_sha256(Path(f)) for f in args.ship or args.onnx],
+        "chosen_with_onnx_sha256": [_sha256(Path(f)) for f in args.onnx],
         "lr_model_sha256": _sha256(ROOT / "src" / "mendline" / plain_resource),
         "context_words": context_words, "max_tokens": max_tokens,
     }
@@ -377,7 +404,8 @@ def combine(args) -> None:
     from mendline.analysis import embeddings, markers, markers_embed, markers_ft
     from mendline.vocabulary import TRANSCRIPT_MARKERS as IDS
 
-    rows, p_ft, p_lr, floors, open_, y, cover, conv, groups = _dev_matrix(Path(args.onnx))
+    rows, p_ft, p_lr, floors, open_, y, cover, conv, groups = _dev_matrix(
+        [Path(f) for f in args.onnx])
     weight = _row_weights(conv)
 
     def probs(w: float, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -426,7 +454,7 @@ def combine(args) -> None:
     print(f"chose {policy} thresholds, encoder weight {w}; wrote {out}")
 
 
-def _repair_dev_matrix(onnx: Path, oof_file: Path):
+def _repair_dev_matrix(onnx: list[Path], oof_file: Path):
     """DEV therapist turns with what the repair blend needs: the encoder's and the plain
     model's probabilities, and where the detector's gates let each strategy through.
 
@@ -446,6 +474,7 @@ def _repair_dev_matrix(onnx: Path, oof_file: Path):
     plain = repairs._model()
     strict = plain.strict
     pairs, p_lr, y, gate, needs_strict, calm_only, conv, groups = [], [], [], [], [], [], [], []
+    calm_eases = []
     missing = 0
     for c in training_cases("dev", "repairs"):
         t = case_transcript(c)
@@ -469,8 +498,12 @@ def _repair_dev_matrix(onnx: Path, oof_file: Path):
                           and not repairs._vetoed(sid, hits.get(sid), x)
                           and repairs.allowed(sid, 1.0, 0.0, ctx, x, strict, 0.0)
                           for o, sid in zip(ok, STRATEGIES, strict=True)])
-        needs_strict.append([o and not repairs.allowed(sid, strict - 1e-9, 0.0, ctx, x, strict)
-                             for o, sid in zip(ok, STRATEGIES, strict=True)])
+        needs = [o and not repairs.allowed(sid, strict - 1e-9, 0.0, ctx, x, strict)
+                 for o, sid in zip(ok, STRATEGIES, strict=True)]
+        needs_strict.append(needs)
+        # where a bar for calm talk replaces the strict one (here-and-now wording)
+        calm_eases.append([n and repairs.allowed(sid, 1.0, 0.0, ctx, x, 2.0, 0.0)
+                           for n, sid in zip(needs, STRATEGIES, strict=True)])
         pairs.append(repairs_ft.turn_pairs(t, [u])[0])
         p_lr.append(oof[c.id])
         y.append([sid in c.labels for sid in STRATEGIES])
@@ -481,7 +514,7 @@ def _repair_dev_matrix(onnx: Path, oof_file: Path):
           f"{int(np.array(gate).any(axis=1).sum())} past the gates; {missing} not in "
           f"{oof_file.name}, left out", flush=True)
     return (p_ft, np.array(p_lr), np.array(y), np.array(gate), np.array(needs_strict),
-            np.array(calm_only), np.array(conv), groups, strict)
+            np.array(calm_only) | np.array(calm_eases), np.array(conv), groups, strict)
 
 
 def combine_repairs(args) -> None:
@@ -494,8 +527,16 @@ def combine_repairs(args) -> None:
     if not args.plain_oof:
         sys.exit("combine --task repairs needs --plain-oof FILE (tools/train_repairs.py "
                  "--by-author --oof-out FILE)")
-    p_ft, p_lr, y, gate, needs_strict, calm_only, conv, groups, strict = _repair_dev_matrix(
-        Path(args.onnx), Path(args.plain_oof))
+    if args.markers_onnx:
+        from mendline.analysis import markers_ft
+
+        # DEV's markers as the TRAIN-only marker encoder finds them: the refitted one has
+        # seen DEV, and gates resting on in-sample markers would choose a different blend
+        scorer = embeddings.PairScorer([Path(f) for f in args.markers_onnx],
+                                       markers_ft.MAX_TOKENS)
+        markers_ft.get_scorer = lambda: scorer
+    p_ft, p_lr, y, gate, needs_strict, calm_bar, conv, groups, strict = _repair_dev_matrix(
+        [Path(f) for f in args.onnx], Path(args.plain_oof))
     weight = _row_weights(conv)
     cover = np.ones_like(y)
     meta = np.array([sid in METACOMMUNICATION for sid in STRATEGIES])
@@ -504,14 +545,14 @@ def combine_repairs(args) -> None:
 
     def probs(w: float, rows: np.ndarray):
         raw = embeddings.blend(p_ft, p_lr, w)
-        a, b = _platt(raw, y, cover, gate | calm_only, rows)
+        a, b = _platt(raw, y, cover, gate | calm_bar, rows)
         p = embeddings.calibrate(raw, a, b)
         # what the detector's gates let through: no strategy where they rule it out, and
         # metacommunication in calm talk only at the strict bar (with here-and-now wording)
         # or at the bar for calm talk
         passed = gate & (~needs_strict | (p >= strict))
         if calm is not None:
-            passed |= calm_only & (p >= calm)
+            passed |= calm_bar & (p >= calm)
         return np.where(passed, p, 0.0), a, b
 
     def figures(pred: np.ndarray) -> tuple[float, float]:
@@ -565,12 +606,19 @@ def main() -> None:
                           "--ship)")
     com = sub.add_parser("combine", help="choose the blend and thresholds on DEV (no torch)")
     com.add_argument("--task", choices=("markers", "repairs"), default="markers")
-    com.add_argument("--onnx")
+    com.add_argument("--onnx", nargs="+", help="the encoder(s) DEV judges, trained on TRAIN "
+                     "alone; several files (one recipe, different seeds) are averaged "
+                     "(default: the package's)")
     com.add_argument("--out")
     com.add_argument("--plain-oof", help="repairs: out-of-fold probabilities of repairs.lr.v1")
-    com.add_argument("--ship", help="the encoder to ship with these settings, the same recipe "
-                                    "trained on TRAIN and DEV (encoder --with-dev); --onnx is "
-                                    "then the one trained on TRAIN alone, which DEV judges")
+    com.add_argument("--ship", nargs="+",
+                     help="the encoder(s) to ship with these settings, the same recipe "
+                          "trained on TRAIN and DEV (encoder --with-dev), one per --onnx file "
+                          "in the same order")
+    com.add_argument("--markers-onnx", nargs="+",
+                     help="repairs: the marker encoder(s) that find DEV's markers, which the "
+                          "gates read; give the TRAIN-only one when the installed encoder has "
+                          "seen DEV (default: the installed one)")
     com.add_argument("--policy", choices=("per_id", "shared"),
                      help="thresholds per id or one shared (default: the better out of fold)")
     args = ap.parse_args()
@@ -578,7 +626,9 @@ def main() -> None:
         train_encoder(args)
         return
     default = OUT if args.task == "markers" else REPAIRS_OUT
-    args.onnx = args.onnx or str(default)
+    args.onnx = args.onnx or [str(f) for f in _shipped(args.task)]
+    if args.ship and len(args.ship) != len(args.onnx):
+        sys.exit("--ship needs one file per --onnx file (the same seeds, refitted)")
     args.out = args.out or str(default.with_suffix(".json"))
     (combine if args.task == "markers" else combine_repairs)(args)
 

@@ -40,8 +40,8 @@ def test_registered_as_an_optional_detector() -> None:
 def test_the_shipped_settings_were_chosen_for_the_shipped_models() -> None:
     files = resources.files("mendline")
     raw = json.loads(files.joinpath(markers_ft.MODEL_RESOURCE).read_text("utf-8"))
-    assert raw["onnx_sha256"] == hashlib.sha256(
-        files.joinpath(markers_ft.ONNX_RESOURCE).read_bytes()).hexdigest()
+    assert raw["onnx_sha256"] == [hashlib.sha256(files.joinpath(r).read_bytes()).hexdigest()
+                                  for r in markers_ft.ONNX_RESOURCES]
     assert raw["lr_model_sha256"] == hashlib.sha256(
         files.joinpath(MODEL_RESOURCE).read_bytes()).hexdigest()
 

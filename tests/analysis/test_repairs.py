@@ -304,7 +304,8 @@ def test_turns_the_embedding_detector_skips_could_never_be_reported() -> None:
     marker = Marker(utterance=1, id="withdrawal.minimal_response", family="withdrawal",
                     type="withdrawal", confidence=0.9, evidence="Fine.", span=(0, 5), why="",
                     detector="test")
-    flags = ("flag:here_and_now", "flag:ownership", "flag:resistance", "flag:recap")
+    flags = ("flag:here_and_now", "flag:asks_here_and_now", "flag:ownership",
+             "flag:resistance", "flag:recap")
     for m, prior, since, recent, complaint, shut, quiet, chosen in itertools.product(
             (None, marker), *[(False, True)] * 6, itertools.chain.from_iterable(
                 itertools.combinations(flags, k) for k in range(len(flags) + 1))):
@@ -314,6 +315,29 @@ def test_turns_the_embedding_detector_skips_could_never_be_reported() -> None:
         for sid, calm in itertools.product(STRATEGIES, (None, 0.5)):
             if allowed(sid, 1.0, 0.0, ctx, x, 0.0, calm):
                 assert could_be_repair(ctx, x, calm is not None), (sid, calm, ctx, x)
+
+
+def test_in_calm_talk_an_invitation_counts_only_when_it_asks_about_us() -> None:
+    """With a bar for calm talk (``repairs.ft.v1``), an invitation with no strain before it
+    counts when its question is about the two of them here and now; a session opening that
+    thanks the client for talking "with me" and then asks what is on their mind is an
+    ordinary open question (real MI chat has many)."""
+    from mendline.analysis.repairs import allowed, featurize
+
+    sid = "invites_discussion_of_relationship"
+
+    def gate(therapist: str, calm: float | None) -> bool:
+        t = _t(("therapist", "How was the week?"),
+               ("client", "Busy. I saw my sister on Sunday."), ("therapist", therapist))
+        _, ctx, x = featurize(t, [])[-1]
+        assert not (ctx.strained or ctx.prior_repair)
+        return allowed(sid, 0.6, 0.4, ctx, x, 0.8, calm)
+
+    asks = "Can I ask, is it hard to talk about her with me, in this room?"
+    assert gate(asks, 0.5)
+    assert not gate(asks, None)  # the plain model's rule: the strict bar
+    assert not gate("I appreciate you talking with me today. Is there anything on your mind "
+                    "you'd like to discuss?", 0.5)
 
 
 def test_a_model_reason_names_telling_words_not_bare_function_words() -> None:

@@ -24,10 +24,27 @@ from tests.analysis.test_markers import _t  # noqa: E402
 def test_the_shipped_settings_were_chosen_for_the_shipped_models() -> None:
     files = resources.files("mendline")
     raw = json.loads(files.joinpath(repairs_ft.MODEL_RESOURCE).read_text("utf-8"))
-    assert raw["onnx_sha256"] == hashlib.sha256(
-        files.joinpath(repairs_ft.ONNX_RESOURCE).read_bytes()).hexdigest()
+    assert raw["onnx_sha256"] == [hashlib.sha256(files.joinpath(r).read_bytes()).hexdigest()
+                                  for r in repairs_ft.ONNX_RESOURCES]
     assert raw["lr_model_sha256"] == hashlib.sha256(
         files.joinpath(repairs.MODEL_RESOURCE).read_bytes()).hexdigest()
+
+
+def test_the_two_runs_of_the_encoder_are_averaged() -> None:
+    import numpy as np
+
+    from mendline.analysis.embeddings import PairScorer
+
+    files = resources.files("mendline")
+    first, second = (files.joinpath(r) for r in repairs_ft.ONNX_RESOURCES)
+    pairs = [("You keep cutting me off.", "You're right, I did. I'm sorry."),
+             ("My dog died last week.", "I'm sorry.")]
+    p1 = PairScorer([first], repairs_ft.MAX_TOKENS).probabilities(pairs)
+    p2 = PairScorer([second], repairs_ft.MAX_TOKENS).probabilities(pairs)
+    assert not np.allclose(p1, p2)  # two training runs, not one file twice
+    assert np.allclose(repairs_ft.get_scorer().probabilities(pairs), (p1 + p2) / 2)
+    with pytest.raises(ValueError, match="at least one model"):
+        PairScorer([], repairs_ft.MAX_TOKENS)
 
 
 def test_the_pair_is_the_client_turn_before_and_the_therapist_turn_as_said() -> None:

@@ -217,20 +217,28 @@ _SCORERS: weakref.WeakSet[PairScorer] = weakref.WeakSet()
 
 
 class PairScorer:
-    """Per-label probabilities from an encoder Mendline fine-tuned on (context, turn) pairs
-    (``model``: its int8 ONNX file, one logit per label), batched and cached.
+    """Per-label probabilities from encoders Mendline fine-tuned on (context, turn) pairs
+    (``models``: their int8 ONNX files, one logit per label), batched and cached.
 
-    Batches are sorted by length and padded per batch: the cost of a pair is its own length.
+    With several files (the same recipe trained from different seeds) the probabilities
+    are their mean: two runs of the recipe disagree on a hard turn more than either is
+    wrong on average, and the mean is steadier than either. Batches are sorted by length
+    and padded per batch: the cost of a pair is its own length.
     """
 
-    def __init__(self, model: Any, max_tokens: int = _MAX_TOKENS, *,
+    def __init__(self, models: Sequence[Any], max_tokens: int = _MAX_TOKENS, *,
                  threads: int | None = None) -> None:
         import numpy
 
+        if not models:
+            raise ValueError("PairScorer needs at least one model file")
         self._np = numpy
         self._tokenizer = load_tokenizer(max_tokens)
-        self._session = onnx_session(model, threads)
-        self._outputs = int(self._session.get_outputs()[0].shape[1])
+        self._sessions = [onnx_session(m, threads) for m in models]
+        outputs = {int(s.get_outputs()[0].shape[1]) for s in self._sessions}
+        if len(outputs) != 1:
+            raise ValueError(f"the model files give different numbers of labels: {outputs}")
+        self._outputs = outputs.pop()
         self._cache: OrderedDict[tuple[str, str], Any] = OrderedDict()
         self._lock = threading.Lock()
         _SCORERS.add(self)
@@ -245,8 +253,11 @@ class PairScorer:
         feed = {"input_ids": np.array([e.ids for e in encs], dtype=np.int64),
                 "attention_mask": np.array([e.attention_mask for e in encs], dtype=np.int64),
                 "token_type_ids": np.array([e.type_ids for e in encs], dtype=np.int64)}
-        (logits,) = self._session.run(None, feed)
-        return 1.0 / (1.0 + np.exp(-np.clip(logits.astype(np.float64), -30.0, 30.0)))
+        probs = np.zeros((len(pairs), self._outputs))
+        for session in self._sessions:
+            (logits,) = session.run(None, feed)
+            probs += 1.0 / (1.0 + np.exp(-np.clip(logits.astype(np.float64), -30.0, 30.0)))
+        return probs / len(self._sessions)
 
     def probabilities(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
         """An (n, labels) array, in the order the model was trained with."""
@@ -287,22 +298,24 @@ def clear_caches() -> None:
         scorer.clear_cache()
 
 
-def pair_model_installed(onnx_resource: str, settings_resource: str) -> bool:
+def pair_model_installed(onnx_resources: Sequence[str], settings_resource: str) -> bool:
     """Whether a fine-tuned pair encoder can run here: the packages it needs are importable
-    and its ONNX file and settings are installed (nothing is loaded)."""
+    and its ONNX files and settings are installed (nothing is loaded)."""
     files = resources.files("mendline")
-    return (pair_scoring_available() and files.joinpath(onnx_resource).is_file()
+    return (pair_scoring_available()
+            and all(files.joinpath(r).is_file() for r in onnx_resources)
             and files.joinpath(settings_resource).is_file())
 
 
-def load_pair_scorer(name: str, onnx_resource: str, max_tokens: int) -> PairScorer:
-    """The ``PairScorer`` for detector ``name``'s packaged ONNX file."""
-    model = resources.files("mendline").joinpath(onnx_resource)
-    if not model.is_file():
-        raise EmbeddingsUnavailable(
-            f"the encoder of {name} ({onnx_resource}) is missing from this installation; "
-            "reinstall Mendline")
-    return PairScorer(model, max_tokens)
+def load_pair_scorer(name: str, onnx_resources: Sequence[str], max_tokens: int) -> PairScorer:
+    """The ``PairScorer`` for detector ``name``'s packaged ONNX files."""
+    files = resources.files("mendline")
+    for r in onnx_resources:
+        if not files.joinpath(r).is_file():
+            raise EmbeddingsUnavailable(
+                f"the encoder of {name} ({r}) is missing from this installation; "
+                "reinstall Mendline")
+    return PairScorer([files.joinpath(r) for r in onnx_resources], max_tokens)
 
 
 def blend(p_pair: np.ndarray, p_plain: np.ndarray, weight: float) -> np.ndarray:

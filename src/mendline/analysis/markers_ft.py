@@ -44,12 +44,12 @@ if TYPE_CHECKING:
     from mendline.analysis.markers import Detector
     from mendline.analysis.markers_embed import Thresholds, TurnRow
 
-__all__ = ["NAME", "CONTEXT_WORDS", "MAX_TOKENS", "ONNX_RESOURCE", "MODEL_RESOURCE",
+__all__ = ["NAME", "CONTEXT_WORDS", "MAX_TOKENS", "ONNX_RESOURCES", "MODEL_RESOURCE",
            "context_of", "unit_pairs", "get_scorer", "lr_probabilities", "available",
            "register"]
 
 NAME = "markers.ft.v1"
-ONNX_RESOURCE = "data/models/markers_ft_v1.onnx"
+ONNX_RESOURCES = ("data/models/markers_ft_v1.onnx",)
 MODEL_RESOURCE = "data/models/markers_ft_v1.json"
 #: Words of the therapist's turn before a client turn that the encoder reads with it. 3RS
 #: markers are judged against what the therapist had just said (a short answer to a feeling
@@ -75,13 +75,13 @@ def unit_pairs(t: Transcript, rows: Sequence[TurnRow]) -> list[tuple[str, str]]:
 
 def available() -> bool:
     """The packages are importable and the model files are installed (nothing loaded)."""
-    return embeddings.pair_model_installed(ONNX_RESOURCE, MODEL_RESOURCE)
+    return embeddings.pair_model_installed(ONNX_RESOURCES, MODEL_RESOURCE)
 
 
 @lru_cache(maxsize=1)
 def get_scorer() -> embeddings.PairScorer:
     """The process-wide scorer (built on first use)."""
-    return embeddings.load_pair_scorer(NAME, ONNX_RESOURCE, MAX_TOKENS)
+    return embeddings.load_pair_scorer(NAME, ONNX_RESOURCES, MAX_TOKENS)
 
 
 @lru_cache(maxsize=1)

@@ -53,6 +53,7 @@ from typing import Any
 from mendline.analysis import embeddings, repairs_ft
 from mendline.analysis.acts import classify_therapist_turn, spoken, without_thanks
 from mendline.analysis.lexicon import Cue, folded, platt, prefilter
+from mendline.analysis.questions import question_sentences
 from mendline.analysis.result import Marker, Repair
 from mendline.analysis.strain import NO_STRAIN, StrainCues, strain_before
 from mendline.errors import UnknownDetector
@@ -388,7 +389,9 @@ def strategy_hits(text: str, ctx: RepairContext) -> dict[str, StrategyHit]:
 
 # ---------------------------------------------------------------- model features
 
-# Bumped whenever ``turn_features`` changes, so an old weights file is not misapplied.
+# Bumped whenever ``turn_features`` changes what a key means or drops one, so an old
+# weights file is not misapplied. A key added since (flag:asks_here_and_now) has no weight
+# in an older file, so it changes nothing there until the next fit.
 FEATURES_VERSION = "repairs-features.v5"
 _TOKEN = re.compile(r"[a-z]+(?:'[a-z]+)?")
 _FLAGS = ("relationship", "ownership", "tentative", "openness", "persuading",
@@ -420,6 +423,8 @@ def turn_features(text: str, ctx: RepairContext) -> dict[str, float]:
             x[f"flag:{name}"] = 1.0
     if _labels_resistance(text):
         x["flag:resistance"] = 1.0
+    if any(_ctx("here_and_now", q) for q in question_sentences(text)):
+        x["flag:asks_here_and_now"] = 1.0  # the question itself is about us, here
     for name in ("question", "open", "closed", "feeling", "relationship", "suggestion",
                  "interpretation", "reflection", "explanation"):
         if getattr(act, name):
@@ -524,12 +529,13 @@ def allowed(sid: str, p: float, threshold: float, ctx: RepairContext, x: dict[st
             return True  # inside a repair conversation the ordinary threshold holds
         if sid == "links_to_patterns" and "flag:here_and_now" not in x:
             return False  # a pattern link with no strain in the room is ordinary interpretation
-        if calm is not None and sid in _OWN_SIDE and p >= max(threshold, calm):
+        if calm is not None and p >= max(threshold, calm) and (
+                sid in _OWN_SIDE or "flag:asks_here_and_now" in x):
             # owning a part, saying what one feels in the room, or tying the client's
             # reaction to us here to their story: ordinary talk does not say these. An
-            # invitation ("is there anything you'd like to talk about?") is, in calm talk,
-            # most often an open question, so it still needs here-and-now wording and the
-            # strict bar.
+            # invitation must ask about us here and now ("is it weird being in here with
+            # me?"): in calm talk an open question ("is there anything you'd like to
+            # discuss?") is most often just that, even after "thanks for talking with me".
             return True
         if sid == "acknowledges_contribution" and "flag:ownership" in x:
             # owning a specific misstep ("I put that badly", "that's on me") answers a strain
