@@ -381,6 +381,20 @@ def test_a_goodbye_at_the_door_does_not_hide_a_strain_put_off() -> None:
     assert build_episodes(t2, markers2, repairs2)[0].outcome == "partially_resolved"
 
 
+def test_a_strain_still_unresolved_at_the_end_is_open_even_after_a_fuller_reply() -> None:
+    """The client opened up once, then was guarded again after the last attempt, and the
+    session ended there: the strain is unresolved, so the next session may pick it up."""
+    after = [ENGAGED[0],
+             ("therapist", "I wonder if I've been pushing the sheets on you. Is that fair?"),
+             ("client", "It's fine, really. You're just doing your job.")]
+    t, markers, repairs = _case(after, True, {9: W[0]})
+    repairs.append(_r(t, 8, "invites_discussion_of_relationship"))
+    (ep,) = build_episodes(t, markers, repairs)
+    assert ep.outcome == "unresolved"
+    assert "1 fuller, more personal reply" in ep.evidence
+    assert ep.open_at_end
+
+
 def test_a_strain_that_fell_quiet_well_before_the_end_is_not_open() -> None:
     later = [("therapist", "What would you like to talk about now?"),
              ("client", "My brother's wedding, I suppose. It's in June and I'm the best man, "

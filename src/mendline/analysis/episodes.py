@@ -559,11 +559,12 @@ def build_episodes(
         at_end = nxt > last and (ep.closed_by in ("end of session", "picked up") or (
             ep.closed_by == "repair" and judge_until >= last) or (
             ep.closed_by == "quiet" and ep.end == _last_client(transcript)))
-        # A partial resolution still leaves it open, unless it was last session's strain
-        # picked up again here and the client engaged with it.
-        open_at_end = at_end and outcome != Outcome.RESOLVED.value and (
-            not engaged or (outcome == Outcome.PARTIALLY_RESOLVED.value
-                            and ep.closed_by != "picked up"))
+        # An unresolved strain stays open, whatever fuller reply came before the last
+        # attempt; so does a partial resolution, unless it was last session's strain picked
+        # up again here; with no attempt, only the client coming back on their own closes it.
+        open_at_end = at_end and (outcome == Outcome.UNRESOLVED.value or (
+            outcome == Outcome.NO_REPAIR_ATTEMPTED.value and not engaged) or (
+            outcome == Outcome.PARTIALLY_RESOLVED.value and ep.closed_by != "picked up"))
         out.append(Episode(
             id=n + 1, family=ep.family, start_utterance=ep.start, end_utterance=end,
             markers=list(ep.markers), repairs=mine, outcome=outcome, resolution=resolution,
