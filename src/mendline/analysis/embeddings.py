@@ -222,9 +222,9 @@ class PairScorer:
     (``models``: their int8 ONNX files, one logit per label), batched and cached.
 
     With several files (the same recipe trained from different seeds) the probabilities
-    are their mean: two runs of the recipe disagree on a hard turn more than either is
-    wrong on average, and the mean is steadier than either. Batches are sorted by length
-    and padded per batch: the cost of a pair is its own length.
+    are their mean: two training runs disagree on hard turns, and their mean is steadier
+    than either (``repairs_ft`` gives the DEV figures). Batches are sorted by length and
+    padded per batch: the cost of a pair is its own length.
     """
 
     def __init__(self, models: Sequence[Any], max_tokens: int = _MAX_TOKENS, *,
