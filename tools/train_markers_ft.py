@@ -70,10 +70,9 @@ macro-F1, calm-talk bar 0.5).
   being in here with me?", ``repairs``' ``flag:asks_here_and_now``) may pass the calm-talk
   bar as the own-side strategies do: 0.831 / 0.730 against 0.823 / 0.724 for seed 0 (blend
   weight 0.7 chosen, 0.5 before; on the strategy corpus five more coded invitations found,
-  none flagged wrongly). Here-and-now wording anywhere
-  in the turn was not enough: on MIBot, openings such as "I appreciate you talking with me
-  today. Is there anything on your mind…?" then passed (four turns; one with the question
-  rule).
+  none flagged wrongly). Here-and-now wording anywhere in the turn was not enough: on MIBot,
+  openings such as "I appreciate you talking with me today. Is there anything on your
+  mind…?" then passed (four turns; one with the question rule).
 - Two TRAIN-only encoders (seeds 0 and 1), averaged by ``PairScorer``: 0.843 / 0.736 against
   0.831 / 0.730 for seed 0 alone (blend weight 0.7 for both). Before the invitation rule,
   averaging gave 0.832 against 0.823. Both seeds are refitted on TRAIN and DEV and shipped.
