@@ -475,8 +475,7 @@ def _repair_dev_matrix(onnx: list[Path], oof_file: Path):
     oof = json.loads(oof_file.read_text("utf-8"))
     plain = repairs._model()
     strict = plain.strict
-    pairs, p_lr, y, gate, needs_strict, calm_only, conv, groups = [], [], [], [], [], [], [], []
-    calm_eases = []
+    pairs, p_lr, y, gate, needs_strict, calm_bar, conv, groups = [], [], [], [], [], [], [], []
     missing = 0
     for c in training_cases("dev", "repairs"):
         t = case_transcript(c)
@@ -488,24 +487,24 @@ def _repair_dev_matrix(onnx: list[Path], oof_file: Path):
             missing += 1
             continue
         u, ctx, x = row
-        encoded = repairs.could_be_repair(ctx, x) and repairs._worth_encoding(x)
         hits = repairs.strategy_hits(u.text, ctx)
-        ok = [encoded and not (sid in METACOMMUNICATION and "flag:resistance" in x)
-              and not repairs._vetoed(sid, hits.get(sid), x)
-              and repairs.allowed(sid, 1.0, 0.0, ctx, x, strict) for sid in STRATEGIES]
-        gate.append(ok)
-        # what a bar for calm talk would add: metacommunication the gates now rule out
-        worth = repairs.could_be_repair(ctx, x, True) and repairs._worth_encoding(x)
-        calm_only.append([not o and worth and sid in METACOMMUNICATION
-                          and not repairs._vetoed(sid, hits.get(sid), x)
-                          and repairs.allowed(sid, 1.0, 0.0, ctx, x, strict, 0.0)
-                          for o, sid in zip(ok, STRATEGIES, strict=True)])
-        needs = [o and not repairs.allowed(sid, strict - 1e-9, 0.0, ctx, x, strict)
+
+        def passes(sid: str, p: float, strict_: float, calm: float | None = None,
+                   hits=hits, ctx=ctx, x=x) -> bool:
+            return repairs.model_allows(sid, hits.get(sid), p, 0.0, ctx, x, strict_, calm)
+
+        encoded = repairs.could_be_repair(ctx, x) and repairs._worth_encoding(x)
+        ok = [encoded and passes(sid, 1.0, strict) for sid in STRATEGIES]
+        needs = [o and not passes(sid, strict - 1e-9, strict)
                  for o, sid in zip(ok, STRATEGIES, strict=True)]
+        gate.append(ok)
         needs_strict.append(needs)
-        # where a bar for calm talk replaces the strict one (here-and-now wording)
-        calm_eases.append([n and repairs.allowed(sid, 1.0, 0.0, ctx, x, 2.0, 0.0)
-                           for n, sid in zip(needs, STRATEGIES, strict=True)])
+        # where a bar for calm talk lets metacommunication through that the gates rule out,
+        # or that only the strict bar lets through (the strict route closed: strict 2.0)
+        worth = repairs.could_be_repair(ctx, x, True) and repairs._worth_encoding(x)
+        calm_bar.append([worth and sid in METACOMMUNICATION and (not o or n)
+                         and passes(sid, 1.0, 2.0, 0.0)
+                         for o, n, sid in zip(ok, needs, STRATEGIES, strict=True)])
         pairs.append(repairs_ft.turn_pairs(t, [u])[0])
         p_lr.append(oof[c.id])
         y.append([sid in c.labels for sid in STRATEGIES])
@@ -516,7 +515,7 @@ def _repair_dev_matrix(onnx: list[Path], oof_file: Path):
           f"{int(np.array(gate).any(axis=1).sum())} past the gates; {missing} not in "
           f"{oof_file.name}, left out", flush=True)
     return (p_ft, np.array(p_lr), np.array(y), np.array(gate), np.array(needs_strict),
-            np.array(calm_only) | np.array(calm_eases), np.array(conv), groups, strict)
+            np.array(calm_bar), np.array(conv), groups, strict)
 
 
 def combine_repairs(args) -> None:

@@ -668,6 +668,18 @@ def _vetoed(sid: str, hit: StrategyHit | None, x: dict[str, float]) -> bool:
     return False
 
 
+def model_allows(sid: str, hit: StrategyHit | None, p: float, threshold: float,
+                 ctx: RepairContext, x: dict[str, float], strict: float,
+                 calm: float | None = None) -> bool:
+    """Whether a model's strategy ``sid`` at probability ``p`` is reported: the gates of
+    ``allowed``, the boundary rules of ``_vetoed``, and no metacommunication in a turn that
+    labels the client's reaction as resistance. Training tools read the gates through it
+    too, so what they choose settings for is what the detector reports."""
+    if sid in METACOMMUNICATION and "flag:resistance" in x:
+        return False
+    return not _vetoed(sid, hit, x) and allowed(sid, p, threshold, ctx, x, strict, calm)
+
+
 def _worth_encoding(x: dict[str, float]) -> bool:
     """Whether the plain model gives any strategy at least ``CASCADE_BAR`` for this turn.
 
@@ -730,17 +742,13 @@ def detect_repairs(transcript: Transcript, markers: Sequence[Marker],
                                                _strict()):
                     turn.append(_repair(u, sid, hit.score, hit.span, hit.why, DETECTOR))
                 continue
-            if sid in METACOMMUNICATION and "flag:resistance" in x:
-                continue
-            if _vetoed(sid, hit, x):
-                continue
             m = model.strategies[sid]
             if ft is not None:
                 j = _STRATEGY_INDEX[sid]
                 p, threshold = float(vector[j]), float(ft.threshold[j])
             else:
                 p, threshold = m.prob(x, vector), m.threshold
-            if not allowed(sid, p, threshold, ctx, x, model.strict, calm):
+            if not model_allows(sid, hit, p, threshold, ctx, x, model.strict, calm):
                 continue
             if hit is not None:
                 span, why = hit.span, hit.why
