@@ -106,6 +106,21 @@ HARD_CASES = [
      "It sounds like that's a bit like what you've described with your partner, where "
      "you feel closest when you're doing something side by side.", "links_to_patterns",
      False),
+    # being moved by the story, with no strain in the room, vs the therapist's own reaction
+    # to a strain between them: only the second is a disclosure about the relationship
+    ([("therapist", "How was the weekend?"),
+      ("client", "We scattered Dad's ashes at the beach he loved. My little boy held my "
+                 "hand the whole way down.")],
+     "Oh. I notice I feel a real lump in my throat, hearing that.",
+     "discloses_internal_experience", False),
+    ([("therapist", "Shall we look at the homework?"), COMPLAINT],
+     "I notice I feel a bit defensive hearing that, and I'd rather understand what I've "
+     "been missing.", "discloses_internal_experience", True),
+    # a pattern link that labels the client's reaction states a motive; it is not repair
+    ([("therapist", "We'll need to stop there for today."),
+      ("client", "Fine. Whatever. You're just like everyone else.")],
+     "You always react like this when someone sets a limit. That's your abandonment "
+     "schema, and you're doing it with me right now.", "links_to_patterns", False),
 ]
 
 
@@ -305,7 +320,7 @@ def test_turns_the_embedding_detector_skips_could_never_be_reported() -> None:
                     type="withdrawal", confidence=0.9, evidence="Fine.", span=(0, 5), why="",
                     detector="test")
     flags = ("flag:here_and_now", "flag:asks_here_and_now", "flag:ownership",
-             "flag:resistance", "flag:recap")
+             "flag:resistance", "flag:recap", "flag:labels_client", "flag:resonance")
     for m, prior, since, recent, complaint, shut, quiet, chosen in itertools.product(
             (None, marker), *[(False, True)] * 6, itertools.chain.from_iterable(
                 itertools.combinations(flags, k) for k in range(len(flags) + 1))):

@@ -316,11 +316,40 @@ def _labels_resistance(text: str) -> bool:
     return bool(_RESISTANCE.search(text))
 
 
+def _labels_client(text: str) -> bool:
+    return bool(_CLINICAL_LABEL.search(text))
+
+
+def reads_motive(x: dict[str, float]) -> bool:
+    """The turn labels the client's reaction, as resistance or in clinical terms ("that's
+    your abandonment schema", "you always do this"): it interprets their motive instead of
+    talking about the two of them, so 3RS does not count it as metacommunication (Eubanks,
+    Muran & Safran, 2015), whatever else the turn says."""
+    return "flag:resistance" in x or "flag:labels_client" in x
+
+
 _ASKS = folded(r"\b(?:tell me|i'?d (?:like|love) to hear|i wonder)\b")
 _RESISTANCE = folded(
     r"\b(?:resist\w*|in denial|not ready to (?:work|change)|don'?t seem (?:very |really )?"
     r"(?:ready|willing|interested|committed|motivated)|sabotag\w*|you(?:'re| are) (?:being )?"
     r"defensive|(?:doesn'?t|don'?t) (?:really )?want to (?:change|get better))\b")
+# The client's reaction named as a clinical construct or a fixed habit: "the defectiveness
+# schema", "your attachment style", "that's transference", "deep down you believe…", "you
+# always do this". Corpus writers agree that such a link states a motive (GUIDE, Appendices
+# B and F), and on writers the models had not read it was most of the pattern links flagged
+# wrongly after a strain.
+_CLINICAL_LABEL = folded(
+    r"\b(?:schemas?|attachment (?:style|issues?|wound)|transference|deep down you|"
+    r"that'?s your (?:\w+ )?(?:pattern|wound|issue|thing)|"
+    r"you always (?:push|do (?:this|that)|react))\b")
+# A feeling the therapist ties to hearing the client's story ("I'm moved hearing that", "I
+# feel sad reading this", "as you describe her"): resonance with the content. In calm talk it
+# is not a disclosure about the relationship (GUIDE, Appendix B), however warm.
+_RESONANCE = folded(
+    r"\b(?:hearing|listening to|reading) (?:that|this|about|it|how|what|your|the|her|him|them)\b"
+    r"|\bas you (?:describe|talk|tell|say|speak)\w*"
+    r"|\b(?:what|everything|all) you(?:'ve| have)? (?:just )?(?:told|said|shared|described)\b"
+    r"|\byou(?:'ve| have) trusted me\b")
 
 
 def strategy_hits(text: str, ctx: RepairContext) -> dict[str, StrategyHit]:
@@ -371,7 +400,7 @@ def strategy_hits(text: str, ctx: RepairContext) -> dict[str, StrategyHit]:
         elif sid == "checks_in_after_repair":
             if not ctx.prior_repair:
                 score *= 0.45
-        if sid in METACOMMUNICATION and _labels_resistance(text):
+        if sid in METACOMMUNICATION and (_labels_resistance(text) or _labels_client(text)):
             continue  # reading the client's stance as resistance is not an invitation
         if ctx.marker is not None and sid != "checks_in_after_repair":
             why += f" (after a possible {ctx.marker.family} marker)"
@@ -390,8 +419,9 @@ def strategy_hits(text: str, ctx: RepairContext) -> dict[str, StrategyHit]:
 # ---------------------------------------------------------------- model features
 
 # Bumped whenever ``turn_features`` changes what a key means or drops one, so an old
-# weights file is not misapplied. A key added since (flag:asks_here_and_now) has no weight
-# in an older file, so it changes nothing there until the next fit.
+# weights file is not misapplied. Keys added since (flag:asks_here_and_now,
+# flag:labels_client, flag:resonance) have no weight in an older file, so they change
+# nothing there until the next fit; the gates read them.
 FEATURES_VERSION = "repairs-features.v5"
 _TOKEN = re.compile(r"[a-z]+(?:'[a-z]+)?")
 _FLAGS = ("relationship", "ownership", "tentative", "openness", "persuading",
@@ -423,6 +453,10 @@ def turn_features(text: str, ctx: RepairContext) -> dict[str, float]:
             x[f"flag:{name}"] = 1.0
     if _labels_resistance(text):
         x["flag:resistance"] = 1.0
+    if _labels_client(text):
+        x["flag:labels_client"] = 1.0
+    if _RESONANCE.search(text):
+        x["flag:resonance"] = 1.0
     if any(_ctx("here_and_now", q) for q in question_sentences(text)):
         x["flag:asks_here_and_now"] = 1.0  # the question itself is about us, here
     for name in ("question", "open", "closed", "feeling", "relationship", "suggestion",
@@ -523,10 +557,12 @@ def allowed(sid: str, p: float, threshold: float, ctx: RepairContext, x: dict[st
     if sid == "checks_in_after_repair":
         return ctx.prior_repair or ctx.strained
     if sid in METACOMMUNICATION and not ctx.strained:
-        if "flag:resistance" in x:
+        if reads_motive(x):
             return False
         if ctx.prior_repair:
             return True  # inside a repair conversation the ordinary threshold holds
+        if sid == "discloses_internal_experience" and "flag:resonance" in x:
+            return False  # moved by the story, with no strain in the room: not about us
         if sid == "links_to_patterns" and "flag:here_and_now" not in x:
             return False  # a pattern link with no strain in the room is ordinary interpretation
         if calm is not None and p >= max(threshold, calm) and (
@@ -559,7 +595,7 @@ def could_be_repair(ctx: RepairContext, x: dict[str, float], calm: bool = False)
     this lets through (and the plain model gives some strategy: ``_worth_encoding``).
     """
     return (ctx.strained or ctx.prior_repair or "flag:here_and_now" in x
-            or "flag:ownership" in x or calm and "flag:resistance" not in x)
+            or "flag:ownership" in x or calm and not reads_motive(x))
 
 
 # ---------------------------------------------------------------- detector
@@ -675,7 +711,7 @@ def model_allows(sid: str, hit: StrategyHit | None, p: float, threshold: float,
     ``allowed``, the boundary rules of ``_vetoed``, and no metacommunication in a turn that
     labels the client's reaction as resistance. Training tools read the gates through it
     too, so what they choose settings for is what the detector reports."""
-    if sid in METACOMMUNICATION and "flag:resistance" in x:
+    if sid in METACOMMUNICATION and reads_motive(x):
         return False
     return not _vetoed(sid, hit, x) and allowed(sid, p, threshold, ctx, x, strict, calm)
 
