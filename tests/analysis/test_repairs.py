@@ -121,6 +121,16 @@ HARD_CASES = [
       ("client", "Fine. Whatever. You're just like everyone else.")],
      "You always react like this when someone sets a limit. That's your abandonment "
      "schema, and you're doing it with me right now.", "links_to_patterns", False),
+    # asking what the client wants to talk about is the agenda, even after a flat reply;
+    # asking what is happening between them is the relationship
+    ([("therapist", "Hello, it's nice to meet you. How are you feeling today?"),
+      ("client", "I'm alright I suppose, how are you?")],
+     "I'm well, thank you for asking. I'm really glad you came today. What would you like "
+     "to talk about?", "invites_discussion_of_relationship", False),
+    ([("therapist", "How have you been since we last spoke?"),
+      ("client", "Honestly not great. Just tired of everything.")],
+     "I'm sorry it's been hard. I'm here for you. What would you like to focus on today?",
+     "invites_discussion_of_relationship", False),
 ]
 
 

@@ -178,12 +178,18 @@ _GREETING = folded(r"\b(?:hello|hi|hey|welcome|good (?:morning|afternoon|evening
 _HOW_ARE_YOU = folded(r"^\W*(?:so[, ]+)?how (?:are|have) (?:you|things)(?: been)?(?: doing| going| "
                       r"feeling)?(?: for you)?(?: (?:today|lately|this (?:week|morning|afternoon)|"
                       r"as we (?:get )?(?:start|begin)[\w\s]*))?\W*$")
-# Asking the client to choose what the session is about: in that open frame, saying what
-# one wants ("I'd like to talk about cutting down") takes the choice that was offered.
+# Asking the client to choose what the session is about ("What would you like to talk about
+# today?", "Anything else you'd like to explore?"): in that open frame, saying what one wants
+# ("I'd like to talk about cutting down") takes the choice that was offered, and the question
+# itself is about the agenda, not the relationship. An open question about a topic already
+# there ("anything you'd like to share about your week?", "what brings you in?") is not one.
 _AGENDA = folded(
-    r"\b(?:(?:anything|something|what)(?: specific| in particular| else)? (?:(?:that )?you'?d|"
-    r"you would|you want(?:ed)?) (?:like )?to (?:\w+ (?:or|and) )?(?:talk about|discuss|"
-    r"focus on|work on|cover|start with)|where would you like to (?:start|begin))")
+    r"\b(?:(?:anything|something|what)(?: specific| in particular| particular| else)? "
+    r"(?:(?:that )?you'?d|you would|you want(?:ed)?|you feel like|(?:would|do) you"
+    r"(?: want| wish)?) (?:like )?(?:to )?"
+    r"(?:\w+ (?:or|and) )?(?:talk(?:ing)? about|discuss(?:ing)?|explor(?:e|ing)|"
+    r"touch(?:ing)? (?:up)?on|focus(?:ing)? on|work(?:ing)? on|cover|start with)|"
+    r"where would you like to (?:start|begin))")
 # "On a scale of 0 to 10, how ...?" asks for a number, however it starts.
 _SCALING = folded(r"\b(?:scale|out of (?:ten|10|five|5)|rate (?:it|your|that))\b")
 # Dates, times and numbers: a question about them asks for a fact.

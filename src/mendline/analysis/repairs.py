@@ -420,8 +420,8 @@ def strategy_hits(text: str, ctx: RepairContext) -> dict[str, StrategyHit]:
 
 # Bumped whenever ``turn_features`` changes what a key means or drops one, so an old
 # weights file is not misapplied. Keys added since (flag:asks_here_and_now,
-# flag:labels_client, flag:resonance) have no weight in an older file, so they change
-# nothing there until the next fit; the gates read them.
+# flag:labels_client, flag:resonance, flag:agenda_only) have no weight in an older file, so
+# they change nothing there until the next fit; the gates read them.
 FEATURES_VERSION = "repairs-features.v5"
 _TOKEN = re.compile(r"[a-z]+(?:'[a-z]+)?")
 _FLAGS = ("relationship", "ownership", "tentative", "openness", "persuading",
@@ -457,6 +457,8 @@ def turn_features(text: str, ctx: RepairContext) -> dict[str, float]:
         x["flag:labels_client"] = 1.0
     if _RESONANCE.search(text):
         x["flag:resonance"] = 1.0
+    if act.agenda and not (_ctx("relationship", text) or _ctx("here_and_now", text)):
+        x["flag:agenda_only"] = 1.0
     if any(_ctx("here_and_now", q) for q in question_sentences(text)):
         x["flag:asks_here_and_now"] = 1.0  # the question itself is about us, here
     for name in ("question", "open", "closed", "feeling", "relationship", "suggestion",
@@ -545,6 +547,12 @@ def allowed(sid: str, p: float, threshold: float, ctx: RepairContext, x: dict[st
     is three words with no cue, yet "Fair, I was watching you closely" answers it).
     """
     if p < threshold:
+        return False
+    if sid == "invites_discussion_of_relationship" and "flag:agenda_only" in x:
+        # "What would you like to talk about today?" asks about the session's topic, not
+        # about the two of them, even after a strain (where letting the client choose the
+        # topic may be changing the task, which stays open). Real counselling openings ask it
+        # in nearly every session.
         return False
     if "flag:recap" in x and not (sid == "acknowledges_contribution" and "flag:ownership" in x):
         # "Let me summarise what we've talked about today" recaps the session's content: a
