@@ -154,6 +154,9 @@ HARD_CASES = [
     # any short answer to the opening "how are you?" completes a ritual
     ("Hi, good to see you. How have you been feeling lately?", "Worn out.",
      "withdrawal.minimal_response", False),
+    # ...but a greeting does not excuse pushing back
+    ("Hello, welcome. How are you feeling today?",
+     "Fine. Whatever. Can we just get this over with?", "confrontation.control_pressure", True),
     # praise that covers over the client's view when asked for it, vs a goodbye
     ("Is there anything about how we work together that you'd want to be different?",
      "Oh no, you're the best, honestly.", "withdrawal.deferential_appeasing", True),
@@ -184,6 +187,9 @@ ALL_POSITIVE = [case for case in HARD_CASES if case[3]]
     ("Would you be comfortable if we start discussing some strategies now?", "Yes please"),
     ("How do you feel about exploring other ways to cut down?", "that sounds good"),
     ("Is there anything else on your mind today you'd like to talk about?", "Not really!"),
+    # the social answer to a greeting, returned in kind: neither denial nor appeasing
+    ("Hi there, lovely to meet you. How are you doing today?", "I'm good thanks, how about you?"),
+    ("Hello! Nice to see you. How are you doing?", "I'm fine thank you"),
 ])
 def test_ordinary_replies_in_chat_carry_no_marker(therapist: str, client: str) -> None:
     t = _t(("therapist", therapist), ("client", client))

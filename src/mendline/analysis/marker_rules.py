@@ -473,6 +473,8 @@ def _denial(u: Utterance, f: ClientFeatures) -> Hit | None:
     usually hurts: "Didn't affect me." after "Your sister's funeral was on Friday" says the
     feeling just named is not there, which is what denial is (3RS; Eubanks, Muran & Safran,
     2015). Elsewhere the same words may be a calm, true account, and stay as they are."""
+    if f.act.greeting:
+        return None  # "I'm fine, thanks" answers "How are you?" in kind (see ``vetoes``)
     hit = _best_cue("withdrawal.denial", f)
     if hit is None and strain_named(f) and (echo := negated_echo(f.spoken, f.prev_text)):
         # "It's not covering anything." after "You've laughed, and I'm not sure what it's
@@ -609,8 +611,8 @@ _deferential_cue = _with_counter("withdrawal.deferential_appeasing")
 
 
 def _deferential(u: Utterance, f: ClientFeatures) -> Hit | None:
-    if _goodbye(f):
-        return None
+    if _goodbye(f) or f.act.greeting:
+        return None  # thanks at the door, or returned with a greeting, is courtesy
     hit = _deferential_cue(u, f)
     if hit is None and (f.act.proposal or f.act.offers_intervention) and (
             _BARE_COMPLIANCE.match(f.spoken)):
@@ -766,6 +768,13 @@ def vetoes(u: Utterance, f: ClientFeatures) -> set[str]:
         # such word after a question that was not about feelings; on real MI chat, most
         # abstract flags were such answers.
         out.add("withdrawal.abstract_communication")
+    if f.act.greeting:
+        # "Hi, lovely to meet you. How are you doing today?" asks after the client socially,
+        # and "I'm fine, thanks, how about you?" answers in kind: that is neither denying a
+        # feeling nor appeasing the therapist. No reply to a greeting in the corpora's train
+        # and dev splits carries either (24 turns); on real MI chat, 11 of the 14 markers
+        # flagged on greeting replies were these two.
+        out |= {"withdrawal.denial", "withdrawal.deferential_appeasing"}
     if f.act.agenda and _STATES_WISH.match(f.spoken) and not f.negative_stance:
         # Asked what they would like to talk about, saying so takes up the choice offered
         # (a request in an open frame is not control; clinical.md). Pressure has its own
