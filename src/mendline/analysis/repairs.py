@@ -360,6 +360,7 @@ def strategy_hits(text: str, ctx: RepairContext) -> dict[str, StrategyHit]:
     ownership = _ctx("ownership", text)
     tentative = _ctx("tentative", text)
     asks = act.question or bool(_ASKS.search(text))
+    labels_reaction = _labels_resistance(text) or _labels_client(text)
     strain = ctx.strained
     out: dict[str, StrategyHit] = {}
     for sid in STRATEGIES:
@@ -400,8 +401,8 @@ def strategy_hits(text: str, ctx: RepairContext) -> dict[str, StrategyHit]:
         elif sid == "checks_in_after_repair":
             if not ctx.prior_repair:
                 score *= 0.45
-        if sid in METACOMMUNICATION and (_labels_resistance(text) or _labels_client(text)):
-            continue  # reading the client's stance as resistance is not an invitation
+        if sid in METACOMMUNICATION and labels_reaction:
+            continue  # labelling the client's reaction is not talking about the two of us
         if ctx.marker is not None and sid != "checks_in_after_repair":
             why += f" (after a possible {ctx.marker.family} marker)"
         elif strain and sid != "checks_in_after_repair":
@@ -457,7 +458,7 @@ def turn_features(text: str, ctx: RepairContext) -> dict[str, float]:
         x["flag:labels_client"] = 1.0
     if _RESONANCE.search(text):
         x["flag:resonance"] = 1.0
-    if act.agenda and not (_ctx("relationship", text) or _ctx("here_and_now", text)):
+    if act.agenda and "flag:relationship" not in x and "flag:here_and_now" not in x:
         x["flag:agenda_only"] = 1.0
     if any(_ctx("here_and_now", q) for q in question_sentences(text)):
         x["flag:asks_here_and_now"] = 1.0  # the question itself is about us, here
